@@ -1,0 +1,286 @@
+"""Command line: `mtdetect score|info|train ...`.
+
+Data (JSON Lines or CSV rows) go to stdout or `-o`; logs and the progress bar go to stderr.
+Exit codes: 0 ok (per-file problems are reported in the rows), 1 runtime failure with a one-line
+message (the traceback only with -v), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from tqdm import tqdm
+
+from mtdetect._version import __version__
+from mtdetect.bundle import BundleError, default_model_dir, read_manifest
+from mtdetect.data import DataError
+from mtdetect.detector import LABELS, Detector
+from mtdetect.documents import Document, find_files, read_document
+
+log = logging.getLogger("mtdetect")
+ROW_FIELDS = ("path", "score", "label", "probabilities", "flags", "error")
+BATCH_SIZE = 32
+
+
+class UsageError(Exception):
+    """Bad arguments that argparse cannot catch by itself (exit code 2)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mtdetect", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"mtdetect {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", help="debug logs and tracebacks")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress bar, warnings only")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sc = sub.add_parser("score", parents=[common], help="score articles (.txt, .md, .html) and write one row per file")
+    sc.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    sc.add_argument("--model", type=Path, help="model folder (default: the shipped model)")
+    sc.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    sc.add_argument("-o", "--output", type=Path, help="write rows here instead of stdout")
+    sc.add_argument("--glob", help="file-name pattern inside folders, e.g. '*.txt' (default: known suffixes)")
+    sc.add_argument("--recursive", action="store_true", help="descend into sub-folders")
+    sc.add_argument("--evidence", action="store_true", help="add the flagged spans to each JSONL row")
+
+    info = sub.add_parser("info", parents=[common], help="print what a model's manifest says")
+    info.add_argument("model", nargs="?", type=Path, help="model folder (default: the shipped model)")
+    info.add_argument("--json", action="store_true", help="print the whole manifest as JSON")
+
+    tr = sub.add_parser("train", parents=[common], help="train a model bundle from labelled JSONL")
+    add_train_arguments(tr)
+    return parser
+
+
+def add_train_arguments(tr: argparse.ArgumentParser) -> None:
+    """The training flags, shared by `mtdetect train` and `python train.py`."""
+    tr.add_argument("--data", nargs="+", type=Path, default=[], metavar="PATH", help="training JSONL files")
+    tr.add_argument("--out", type=Path, required=True, help="folder to write the bundle to")
+    tr.add_argument("--base", type=Path, help="retrain a bundle with its own config and data, plus --add")
+    tr.add_argument(
+        "--add", nargs="+", type=Path, default=[], metavar="PATH", help="extra JSONL (with --base)"
+    )
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--head", choices=("gbdt", "logistic"), default="gbdt")
+    tr.add_argument("--max-fpr", type=float, default=0.01, help="false-positive budget for the threshold")
+    tr.add_argument("--min-words", type=int, default=50, help="texts shorter than this get no verdict")
+    tr.add_argument("--reference-share", type=float, default=0.3)
+    tr.add_argument("--val-share", type=float, default=0.2)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO)
+    handlers = {"score": cmd_score, "info": cmd_info, "train": cmd_train}
+    try:
+        return handlers[args.command](args)
+    except UsageError as exc:
+        parser.error(str(exc))  # exits with code 2
+    except (BundleError, DataError, ValueError, OSError) as exc:
+        if args.verbose:
+            log.exception("failed")
+        print(f"mtdetect: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("mtdetect: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _configure_logging(level: int) -> None:
+    """Send mtdetect's logs to the current stderr; replaces the handler of an earlier call."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    log.handlers = [handler]
+    log.setLevel(level)
+    log.propagate = False
+
+
+# -- score ------------------------------------------------------------------------------------
+def _batches(docs: Iterator[Document], size: int) -> Iterator[list[Document]]:
+    batch: list[Document] = []
+    for doc in docs:
+        batch.append(doc)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def score_documents(detector: Detector, docs: list[Document], evidence: bool = False) -> list[dict[str, Any]]:
+    """One output row per document; a failure in one document never costs the others their rows."""
+    readable = [d for d in docs if d.error is None and d.text is not None]
+    try:
+        analyses = dict(
+            zip(map(id, readable), detector.analyze_many([d.text for d in readable]), strict=True)
+        )
+    except Exception:  # isolate the culprit: retry one by one
+        log.debug("batch failed, retrying documents one by one", exc_info=True)
+        analyses = {}
+        for d in readable:
+            try:
+                analyses[id(d)] = detector.analyze(d.text)
+            except Exception as exc:
+                d.error = f"analysis failed: {type(exc).__name__}: {exc}"
+    rows = []
+    for d in docs:
+        row: dict[str, Any] = {
+            "path": d.path,
+            "score": None,
+            "label": None,
+            "probabilities": None,
+            "flags": list(d.flags),
+            "error": d.error,
+        }
+        a = analyses.get(id(d))
+        if a is not None:
+            row.update(
+                score=a.score,
+                label=a.label,
+                probabilities=a.probabilities,
+                flags=sorted(set(d.flags) | set(a.flags)),
+            )
+            if evidence:
+                row["evidence"] = [e.to_dict() for e in a.evidence]
+        rows.append(row)
+    return rows
+
+
+class RowWriter:
+    """Writes rows as JSON Lines or CSV, whole lines only, flushed after each row."""
+
+    def __init__(self, out: TextIO, fmt: str) -> None:
+        self.out = out
+        self.fmt = fmt
+        if fmt == "csv":
+            self.out.write(
+                ",".join(["path", "score", "label", *(f"p_{lab}" for lab in LABELS), "flags", "error"])
+            )
+            self.out.write("\n")
+
+    def write(self, row: dict[str, Any]) -> None:
+        if self.fmt == "jsonl":
+            line = json.dumps(row, ensure_ascii=False)
+        else:
+            probs = row["probabilities"] or {}
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="").writerow(
+                [
+                    row["path"],
+                    _fmt(row["score"]),
+                    row["label"] or "",
+                    *(_fmt(probs.get(lab)) for lab in LABELS),
+                    ";".join(row["flags"]),
+                    row["error"] or "",
+                ]
+            )
+            line = buf.getvalue()
+        self.out.write(line + "\n")
+        self.out.flush()
+
+
+def _fmt(x: float | None) -> str:
+    return "" if x is None else f"{x:.6f}"
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    detector = Detector.load(args.model)
+    if args.evidence and args.format == "csv":
+        raise UsageError("--evidence needs --format jsonl")
+    paths = list(find_files(args.paths, args.glob, args.recursive))
+    out = args.output.open("w", encoding="utf-8", newline="") if args.output else sys.stdout
+    try:
+        writer = RowWriter(out, args.format)
+        bar = tqdm(total=len(paths), unit="file", disable=args.quiet, file=sys.stderr)
+        n_errors = 0
+        for batch in _batches((read_document(p) for p in paths), BATCH_SIZE):
+            for row in score_documents(detector, batch, args.evidence):
+                writer.write(row)
+                n_errors += row["error"] is not None
+            bar.update(len(batch))
+        bar.close()
+    finally:
+        if args.output:
+            out.close()
+    log.info("scored %d files (%d with errors)", len(paths), n_errors)
+    return 0
+
+
+# -- info -------------------------------------------------------------------------------------
+def cmd_info(args: argparse.Namespace) -> int:
+    folder = args.model or default_model_dir()
+    manifest = read_manifest(folder)
+    if args.json:
+        print(json.dumps(manifest, indent=2))
+        return 0
+    val = manifest.get("metrics", {}).get("validation", {})
+    training = manifest.get("training", {})
+    lines = [
+        f"model:          {folder}",
+        f"name:           {manifest.get('name')}  (created {manifest.get('created')})",
+        f"format:         {manifest['format']} v{manifest['format_version']}",
+        f"built with:     {json.dumps(manifest.get('libraries', {}))}",
+        f"labels:         {', '.join(manifest.get('labels', []))}",
+        f"score:          {manifest.get('score')}",
+        f"threshold:      {manifest['threshold']['value']}  ({manifest['threshold']['rule']})",
+        f"min words:      {manifest.get('min_words')}",
+        f"components:     {json.dumps(manifest.get('components', []))}",
+        f"training data:  sha256 {training.get('data_sha256')}",
+        *(f"                {f['path']}" for f in training.get("files", [])),
+        f"label counts:   {json.dumps(training.get('counts', {}))}",
+        "validation:",
+        *(f"  {k}: {v}" for k, v in val.items() if k not in ("per_class", "per_source")),
+        *(f"  {lab}: {json.dumps(v)}" for lab, v in val.get("per_class", {}).items()),
+        f"files:          {', '.join(manifest.get('files', {}))}",
+    ]
+    print("\n".join(lines))
+    return 0
+
+
+# -- train ------------------------------------------------------------------------------------
+def cmd_train(args: argparse.Namespace) -> int:
+    from mtdetect import training  # deferred: pulls in the training stack only when asked
+
+    if args.base:
+        config = training.config_from_base(args.base, args.out, args.add)
+        if args.data:
+            config.data = args.data
+    else:
+        if args.add:
+            raise UsageError("--add needs --base")
+        if not args.data:
+            raise UsageError("--data is required (or --base with --add)")
+        config = training.TrainConfig(
+            data=args.data,
+            out=args.out,
+            seed=args.seed,
+            head=args.head,
+            max_fpr=args.max_fpr,
+            min_words=args.min_words,
+            reference_share=args.reference_share,
+            val_share=args.val_share,
+        )
+    config.progress = not args.quiet
+    result = training.train(config)
+    print(f"saved {config.out}")
+    new_lines = training.summary_lines(result.metrics)
+    if args.base:
+        old = training.evaluate(Detector.load(args.base), result.val, config.max_fpr)
+        print(f"{'validation':>22}  {'base':<40} new")
+        for o, n in zip(training.summary_lines(old), new_lines, strict=True):
+            key, o_val = o.split(": ", 1)
+            print(f"{key}: {o_val:<40} {n.split(': ', 1)[1]}")
+    else:
+        print("\n".join(new_lines))
+    return 0

@@ -1,0 +1,956 @@
+"""Article spinners that turn human text into labelled "spun" training positives.
+
+Design:
+  * :class:`SynonymSpinner` imitates a thesaurus spinner: it replaces about ``rate`` of the eligible
+    content words (and the bigrams/trigrams the :class:`SynonymSource` knows, "upper hand" ->
+    "higher hand") with a synonym, keeping the token's capitalisation. Inflected words are handled
+    when the source can lemmatise: "houses" -> base "house" -> synonym "home" -> "homes".
+  * :class:`SideEffectSpinner` adds the mechanical edits real spinners make besides synonyms: number
+    words <-> digits, contractions <-> expansions, "were" -> "had been", "also" -> "additionally".
+  * :class:`Compose` chains rewriters and merges their substitutions into input-to-output spans.
+  * Every rewriter records exact :class:`Substitution` offsets in the rewritten text and is a pure
+    function of ``(text, seed)``. With ``paragraph_share < 1`` only a seeded subset of the paragraphs
+    (lines split on ``"\\n"``) is touched; the subset depends on ``(text, share, seed)`` only, so the
+    rewriters of one :class:`Compose` agree on it.
+
+Deliberate shortcuts:
+  * ``rate`` is relative to the *surface*-eligible words (alphabetic, >= 3 letters, not a skip word);
+    words are visited in seeded random order and those without synonyms are passed over until the
+    quota is met. Looking up every word first would cost ~1 ms per cold WordNet word.
+  * Phrases are only tried around the visited words (n-grams containing them), longest first.
+  * Re-inflection knows only -s/-es, -ed and -ing with regular spelling; anything it is unsure about
+    (irregular words, consonant doubling, multi-word synonyms of inflected words) is skipped.
+  * No part-of-speech tagging: wrong-sense, wrong-POS replacements are what spinners produce anyway.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+import re
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Literal
+
+from mtdetect.rewrite.base import Rewrite, Rewriter, Substitution, SynonymSource
+
+__all__ = [
+    "DEFAULT_SKIP_WORDS",
+    "Compose",
+    "SideEffectSpinner",
+    "SynonymSpinner",
+    "compose_rewrites",
+    "select_paragraphs",
+    "wordnet_spinner",
+]
+
+DEFAULT_SKIP_WORDS: frozenset[str] = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "across",
+        "after",
+        "again",
+        "against",
+        "ago",
+        "all",
+        "almost",
+        "along",
+        "already",
+        "also",
+        "although",
+        "always",
+        "am",
+        "among",
+        "an",
+        "and",
+        "another",
+        "any",
+        "anybody",
+        "anyone",
+        "anything",
+        "are",
+        "aren't",
+        "around",
+        "as",
+        "at",
+        "away",
+        "back",
+        "be",
+        "became",
+        "because",
+        "become",
+        "been",
+        "before",
+        "being",
+        "below",
+        "beside",
+        "besides",
+        "between",
+        "beyond",
+        "both",
+        "but",
+        "by",
+        "can",
+        "cannot",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "done",
+        "down",
+        "during",
+        "each",
+        "either",
+        "else",
+        "enough",
+        "even",
+        "ever",
+        "every",
+        "everybody",
+        "everyone",
+        "everything",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "however",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "least",
+        "less",
+        "like",
+        "many",
+        "may",
+        "me",
+        "might",
+        "mine",
+        "more",
+        "most",
+        "much",
+        "must",
+        "my",
+        "myself",
+        "neither",
+        "never",
+        "no",
+        "nobody",
+        "none",
+        "nor",
+        "not",
+        "nothing",
+        "now",
+        "of",
+        "off",
+        "often",
+        "on",
+        "once",
+        "one",
+        "only",
+        "onto",
+        "or",
+        "other",
+        "others",
+        "otherwise",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "per",
+        "perhaps",
+        "quite",
+        "rather",
+        "same",
+        "several",
+        "shall",
+        "she",
+        "should",
+        "since",
+        "so",
+        "some",
+        "somebody",
+        "someone",
+        "something",
+        "sometimes",
+        "still",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "therefore",
+        "these",
+        "they",
+        "this",
+        "those",
+        "though",
+        "through",
+        "throughout",
+        "thus",
+        "till",
+        "to",
+        "too",
+        "toward",
+        "towards",
+        "under",
+        "unless",
+        "until",
+        "up",
+        "upon",
+        "us",
+        "very",
+        "via",
+        "was",
+        "we",
+        "well",
+        "were",
+        "what",
+        "whatever",
+        "when",
+        "whenever",
+        "where",
+        "whereas",
+        "wherever",
+        "whether",
+        "which",
+        "while",
+        "who",
+        "whoever",
+        "whole",
+        "whom",
+        "whose",
+        "why",
+        "will",
+        "with",
+        "within",
+        "without",
+        "would",
+        "yet",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+    ]
+)
+"""Function words never spun by :class:`SynonymSpinner` (English stopwords, pronouns, auxiliaries)."""
+
+# Common English words with irregular inflection, for sources that cannot tell (WordNet sources can,
+# through their ``irregular`` method). Used only to avoid producing "goed" or "mans".
+_IRREGULAR = frozenset(
+    [
+        "be",
+        "have",
+        "do",
+        "go",
+        "make",
+        "take",
+        "get",
+        "give",
+        "come",
+        "see",
+        "know",
+        "think",
+        "say",
+        "tell",
+        "find",
+        "run",
+        "begin",
+        "break",
+        "bring",
+        "build",
+        "buy",
+        "catch",
+        "choose",
+        "cut",
+        "draw",
+        "drink",
+        "drive",
+        "eat",
+        "fall",
+        "feel",
+        "fight",
+        "fly",
+        "forget",
+        "grow",
+        "hang",
+        "hear",
+        "hide",
+        "hit",
+        "hold",
+        "hurt",
+        "keep",
+        "lay",
+        "lead",
+        "leave",
+        "lend",
+        "let",
+        "lie",
+        "lose",
+        "mean",
+        "meet",
+        "pay",
+        "put",
+        "quit",
+        "read",
+        "ride",
+        "ring",
+        "rise",
+        "seek",
+        "sell",
+        "send",
+        "set",
+        "shake",
+        "shine",
+        "shoot",
+        "show",
+        "shut",
+        "sing",
+        "sink",
+        "sit",
+        "sleep",
+        "slide",
+        "speak",
+        "spend",
+        "spin",
+        "split",
+        "spread",
+        "stand",
+        "steal",
+        "stick",
+        "sting",
+        "strike",
+        "swear",
+        "swim",
+        "swing",
+        "teach",
+        "tear",
+        "throw",
+        "understand",
+        "wake",
+        "wear",
+        "win",
+        "write",
+        "man",
+        "woman",
+        "child",
+        "person",
+        "foot",
+        "tooth",
+        "mouse",
+        "goose",
+        "ox",
+    ]
+)
+
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_VOWELS = frozenset("aeiou")
+
+Case = Literal["lower", "title", "upper"]
+Choice = Literal["random", "first"]
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def select_paragraphs(text: str, share: float, seed: int) -> list[tuple[int, int]]:
+    """Return the ``(start, end)`` spans of the paragraphs (non-blank lines) chosen for spinning.
+
+    ``round(share * n)`` of the ``n`` paragraphs are drawn with a seed derived from ``seed``; the
+    choice is independent of the rewriter, so composed rewriters touch the same paragraphs.
+    """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        if line.strip():
+            spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    if share >= 1.0:
+        return spans
+    k = math.floor(share * len(spans) + 0.5)
+    if k <= 0:
+        return []
+    chosen = random.Random(f"paragraphs/{seed}").sample(range(len(spans)), k)
+    return [spans[i] for i in sorted(chosen)]
+
+
+def _in_spans(pos: int, spans: Sequence[tuple[int, int]]) -> bool:
+    # Spans are few and sorted; a linear scan is cheaper than bisect bookkeeping here.
+    return any(start <= pos < end for start, end in spans)
+
+
+def _apply_edits(text: str, edits: Iterable[tuple[int, int, str]]) -> tuple[str, tuple[Substitution, ...]]:
+    """Apply non-overlapping ``(start, end, replacement)`` edits of ``text``; return text and subs."""
+    parts: list[str] = []
+    subs: list[Substitution] = []
+    pos = 0
+    out_len = 0
+    for start, end, replacement in sorted(edits):
+        if start < pos:
+            raise ValueError("overlapping edits")
+        parts.append(text[pos:start])
+        out_len += start - pos
+        parts.append(replacement)
+        subs.append(Substitution(out_len, out_len + len(replacement), text[start:end], replacement))
+        out_len += len(replacement)
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts), tuple(subs)
+
+
+def _case_of(token: str) -> Case | None:
+    if token.islower():
+        return "lower"
+    if token.isupper() and len(token) > 1:
+        return "upper"
+    if token[:1].isupper() and (len(token) == 1 or token[1:].islower()):
+        return "title"
+    return None  # mixed case ("iPhone", "McDonald"): leave alone
+
+
+def _with_case(text: str, case: Case) -> str:
+    if case == "upper":
+        return text.upper()
+    if case == "title":
+        return text[:1].upper() + text[1:]
+    return text
+
+
+def _phrase_case(replacement: str, cases: Sequence[Case | None]) -> str:
+    """Case a phrase replacement like the phrase it replaces: word by word when the lengths match."""
+    words = replacement.split(" ")
+    if len(set(cases)) == 1 or len(words) != len(cases):
+        # uniform case, or a different word count ("two weeks" -> "fortnight"): follow the first word
+        first = cases[0] if len(set(cases)) == 1 else ("title" if cases[0] == "title" else "lower")
+        if first == "title" and len(set(cases)) == 1:
+            return " ".join(_with_case(w, "title") for w in words)
+        return _with_case(replacement, first or "lower")
+    return " ".join(_with_case(w, c or "lower") for w, c in zip(words, cases, strict=True))
+
+
+def _generator(name: str, rate: float, paragraph_share: float) -> str:
+    suffix = f"/p{paragraph_share:.2f}" if paragraph_share < 1.0 else ""
+    return f"{name}@{rate:.2f}{suffix}"
+
+
+def _check_fraction(value: float, what: str) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{what} must be in [0, 1], got {value}")
+
+
+# --------------------------------------------------------------------------- inflection
+
+
+def _inflection_of(word: str, base: str) -> str | None:
+    """Which regular suffix turns ``base`` into ``word``: "s", "ed", "ing", or None if unsure."""
+    if word in (base + "s", base + "es") or (base.endswith("y") and word == base[:-1] + "ies"):
+        return "s"
+    if word == base + "ed" or (base.endswith("e") and word == base + "d"):
+        return "ed"
+    if base.endswith("y") and word == base[:-1] + "ied":
+        return "ed"
+    if word == base + "ing" or (base.endswith("e") and word == base[:-1] + "ing"):
+        return "ing"
+    if base.endswith("ie") and word == base[:-2] + "ying":
+        return "ing"
+    return None
+
+
+def _ends_cvc(word: str) -> bool:
+    # consonant-vowel-consonant endings may double the consonant ("stop" -> "stopped"): unsure, skip
+    if len(word) < 3:
+        return False
+    a, b, c = word[-3], word[-2], word[-1]
+    return a not in _VOWELS and b in _VOWELS and c not in _VOWELS and c not in "wxy"
+
+
+def _inflect(base: str, suffix: str) -> str | None:
+    """Attach a regular ``suffix`` ("s", "ed", "ing") to ``base``, or None when unsure."""
+    if not base.isalpha() or len(base) < 2:
+        return None
+    consonant_y = base.endswith("y") and base[-2] not in _VOWELS
+    if suffix == "s":
+        if base.endswith(("s", "x", "z", "ch", "sh")):
+            return base + "es"
+        if consonant_y:
+            return base[:-1] + "ies"
+        if base.endswith("o"):
+            return None
+        return base + "s"
+    if suffix == "ed":
+        if base.endswith("e"):
+            return base + "d"
+        if consonant_y:
+            return base[:-1] + "ied"
+        return None if _ends_cvc(base) else base + "ed"
+    if suffix == "ing":
+        if base.endswith("ie"):
+            return base[:-2] + "ying"
+        if base.endswith("e") and not base.endswith(("ee", "oe", "ye")):
+            return base[:-1] + "ing"
+        return None if _ends_cvc(base) else base + "ing"
+    return None
+
+
+# --------------------------------------------------------------------------- synonym spinner
+
+
+class SynonymSpinner:
+    """Replace about ``rate`` of the eligible content words (and known phrases) with synonyms.
+
+    ``choice`` decides which candidate is used: "random" (seeded) or "first". By default it is
+    "first" for sources whose ``strategy`` attribute is "first_sense" or "frequent_lemma", else
+    "random".
+    """
+
+    def __init__(
+        self,
+        synonyms: SynonymSource,
+        rate: float = 0.1,
+        name: str = "synonym",
+        skip_words: frozenset[str] = DEFAULT_SKIP_WORDS,
+        *,
+        paragraph_share: float = 1.0,
+        choice: Choice | None = None,
+        phrases: bool = True,
+    ) -> None:
+        _check_fraction(rate, "rate")
+        _check_fraction(paragraph_share, "paragraph_share")
+        self.synonyms = synonyms
+        self.rate = rate
+        self.name = name
+        self.skip_words = skip_words
+        self.paragraph_share = paragraph_share
+        self.phrases = phrases
+        if choice is None:
+            strategy = getattr(synonyms, "strategy", None)
+            choice = "first" if strategy in ("first_sense", "frequent_lemma") else "random"
+        self.choice: Choice = choice
+        self._lemmatize: Callable[[str], str | None] | None = getattr(synonyms, "lemmatize", None)
+        self._irregular: Callable[[str], bool] | None = getattr(synonyms, "irregular", None)
+        self._synonyms_pos: Callable[[str, str], Sequence[str]] | None = getattr(
+            synonyms, "synonyms_pos", None
+        )
+
+    @property
+    def generator(self) -> str:
+        """The ``Rewrite.generator`` label, e.g. ``"synonym@0.10"``."""
+        return _generator(self.name, self.rate, self.paragraph_share)
+
+    def rewrite(self, text: str, seed: int) -> Rewrite:
+        """Spin ``text``; deterministic in ``(text, seed)``."""
+        rng = random.Random(seed)
+        spans = select_paragraphs(text, self.paragraph_share, seed)
+        if not spans or self.rate <= 0.0:
+            return Rewrite(text, (), self.generator)
+        tokens = [m for m in _WORD_RE.finditer(text) if _in_spans(m.start(), spans)]
+        eligible = [i for i, m in enumerate(tokens) if self._eligible(text, m)]
+        quota = len(eligible) if self.rate >= 1.0 else int(self.rate * len(eligible) + rng.random())
+        rng.shuffle(eligible)
+        used = [False] * len(tokens)
+        edits: list[tuple[int, int, str]] = []
+        for i in eligible:
+            if len(edits) >= quota:
+                break
+            if used[i]:
+                continue
+            found = self._phrase_edit(text, tokens, used, i, rng) if self.phrases else None
+            if found is None:
+                found = self._word_edit(tokens[i].group(), rng)
+                if found is not None:
+                    found = (i, i, found)
+            if found is None:
+                continue
+            first, last, replacement = found
+            for j in range(first, last + 1):
+                used[j] = True
+            edits.append((tokens[first].start(), tokens[last].end(), replacement))
+        new_text, subs = _apply_edits(text, edits)
+        return Rewrite(new_text, subs, self.generator)
+
+    def _eligible(self, text: str, m: re.Match[str]) -> bool:
+        token = m.group()
+        if len(token) < 3 or not token.isalpha() or token.lower() in self.skip_words:
+            return False
+        if _case_of(token) is None:
+            return False
+        # Leave parts of e-mail addresses, URLs, paths and identifiers alone.
+        before = text[m.start() - 1] if m.start() > 0 else " "
+        after = text[m.end()] if m.end() < len(text) else " "
+        after2 = text[m.end() + 1] if m.end() + 1 < len(text) else " "
+        return before not in "@/._\\" and after not in "@/_\\" and not (after == "." and after2.isalnum())
+
+    def _pick(self, candidates: Sequence[str], rng: random.Random) -> str:
+        return rng.choice(candidates) if self.choice == "random" else candidates[0]
+
+    def _word_edit(self, token: str, rng: random.Random) -> str | None:
+        case = _case_of(token)
+        if case is None:
+            return None
+        word = token.lower()
+        candidates = [c.lower() for c in self.synonyms.synonyms(word) if c and c.lower() != word]
+        if not candidates and self._lemmatize is not None:
+            candidates = self._inflected_candidates(word)
+        if not candidates:
+            return None
+        return _with_case(self._pick(candidates, rng), case)
+
+    def _inflected_candidates(self, word: str) -> list[str]:
+        """Synonyms of the base form of an inflected ``word``, re-inflected like ``word``."""
+        assert self._lemmatize is not None
+        base = self._lemmatize(word)
+        if not base or base == word or base in self.skip_words:
+            return []
+        suffix = _inflection_of(word, base)
+        if suffix is None:
+            return []
+        if self._synonyms_pos is not None:
+            # "-s" marks a plural noun or a 3rd-person verb, "-ed"/"-ing" a verb: never an adjective.
+            pools = [self._synonyms_pos(base, "n"), self._synonyms_pos(base, "v")]
+            pool = list(dict.fromkeys(pools[0] if suffix == "s" else ())) + list(pools[1])
+        else:
+            pool = list(self.synonyms.synonyms(base))
+        candidates: list[str] = []
+        for cand in dict.fromkeys(c.lower() for c in pool):
+            if cand in _IRREGULAR or (self._irregular is not None and self._irregular(cand)):
+                continue
+            inflected = _inflect(cand, suffix)
+            if inflected and inflected != word and inflected not in candidates:
+                candidates.append(inflected)
+        return candidates
+
+    def _phrase_edit(
+        self, text: str, tokens: Sequence[re.Match[str]], used: Sequence[bool], i: int, rng: random.Random
+    ) -> tuple[int, int, str] | None:
+        """Try the trigrams, then bigrams, that contain token ``i``; return ``(first, last, repl)``."""
+        for n in (3, 2):
+            for first in range(max(0, i - n + 1), min(i, len(tokens) - n) + 1):
+                last = first + n - 1
+                group = tokens[first : last + 1]
+                if any(used[first : last + 1]) or not all(m.group().isalpha() for m in group):
+                    continue
+                if any(
+                    text[a.end() : b.start()].strip(" \t") or a.end() == b.start()
+                    for a, b in itertools.pairwise(group)
+                ):
+                    continue  # separated by punctuation or a newline: not a phrase
+                words = [m.group() for m in group]
+                cases = [_case_of(w) for w in words]
+                if None in cases:
+                    continue
+                query = " ".join(w.lower() for w in words)
+                candidates = [c.lower() for c in self.synonyms.synonyms(query) if c and c.lower() != query]
+                if not candidates:
+                    continue
+                return first, last, _phrase_case(self._pick(candidates, rng), cases)
+        return None
+
+
+# --------------------------------------------------------------------------- side effects
+
+_CONTRACTIONS: dict[str, str] = {
+    "i am": "i'm",
+    "you are": "you're",
+    "we are": "we're",
+    "they are": "they're",
+    "he is": "he's",
+    "she is": "she's",
+    "it is": "it's",
+    "that is": "that's",
+    "there is": "there's",
+    "what is": "what's",
+    "who is": "who's",
+    "i have": "i've",
+    "you have": "you've",
+    "we have": "we've",
+    "they have": "they've",
+    "i will": "i'll",
+    "you will": "you'll",
+    "he will": "he'll",
+    "she will": "she'll",
+    "it will": "it'll",
+    "we will": "we'll",
+    "they will": "they'll",
+    "i would": "i'd",
+    "you would": "you'd",
+    "he would": "he'd",
+    "she would": "she'd",
+    "we would": "we'd",
+    "they would": "they'd",
+    "is not": "isn't",
+    "are not": "aren't",
+    "was not": "wasn't",
+    "were not": "weren't",
+    "do not": "don't",
+    "does not": "doesn't",
+    "did not": "didn't",
+    "have not": "haven't",
+    "has not": "hasn't",
+    "had not": "hadn't",
+    "will not": "won't",
+    "would not": "wouldn't",
+    "could not": "couldn't",
+    "should not": "shouldn't",
+    "must not": "mustn't",
+    "can not": "can't",
+    "cannot": "can't",
+}
+_EXPANSIONS: dict[str, str] = {short: long for long, short in _CONTRACTIONS.items() if long != "can not"}
+_NUMBER_WORDS: dict[str, str] = {
+    word: str(value)
+    for value, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+    if value >= 2  # "one" is mostly a pronoun ("no one", "one of"), "zero" is rare
+} | {
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "sixty": "60",
+    "seventy": "70",
+    "eighty": "80",
+    "ninety": "90",
+    "hundreds": "100's",
+    "thousands": "1000's",
+    "millions": "1000000's",
+}
+_DIGITS_TO_WORDS: dict[str, str] = {
+    digits: word for word, digits in _NUMBER_WORDS.items() if "'" not in digits
+}
+_FIXED: dict[str, str] = {"were": "had been", "also": "additionally"}
+
+
+def _phrase_pattern(keys: Iterable[str]) -> re.Pattern[str]:
+    alternatives = sorted(keys, key=len, reverse=True)
+    body = "|".join(re.escape(k).replace(r"\ ", r"[ \t]+").replace("'", "['’]") for k in alternatives)
+    # A lookahead group so that overlapping opportunities ("he is" and "is not") are all found.
+    return re.compile(rf"\b(?=((?:{body})\b))", re.IGNORECASE)
+
+
+_SIDE_EFFECT_RULES: tuple[tuple[re.Pattern[str], dict[str, str]], ...] = (
+    (_phrase_pattern(_CONTRACTIONS), _CONTRACTIONS),
+    (_phrase_pattern(_EXPANSIONS), _EXPANSIONS),
+    (_phrase_pattern(_NUMBER_WORDS), _NUMBER_WORDS),
+    (_phrase_pattern(_FIXED), _FIXED),
+)
+# A bare 1-2 digit number, not part of a decimal, time, date, price, percentage, ordinal or word.
+_DIGITS_RE = re.compile(r"(?<![\w.,:$£€#/-])\d{1,2}(?![\w%°'’]|[.,:/-]\d)")
+
+
+def _match_case(replacement: str, matched: str) -> str:
+    letters = [ch for ch in matched if ch.isalpha()]
+    if len(letters) > 1 and all(ch.isupper() for ch in letters):
+        return replacement.upper()
+    if matched[:1].isupper():
+        return replacement[:1].upper() + replacement[1:]
+    return replacement
+
+
+class SideEffectSpinner:
+    """Mechanical spinner edits: number words <-> digits, contractions <-> expansions, and fixed
+    swaps ("were" -> "had been", "also" -> "additionally").
+
+    Every opportunity is taken independently with probability ``rate`` (seeded); overlapping
+    opportunities ("he is not": "he's not" or "he isn't") are resolved in seeded random order.
+    """
+
+    def __init__(
+        self, rate: float = 0.5, name: str = "side-effects", *, paragraph_share: float = 1.0
+    ) -> None:
+        _check_fraction(rate, "rate")
+        _check_fraction(paragraph_share, "paragraph_share")
+        self.rate = rate
+        self.name = name
+        self.paragraph_share = paragraph_share
+
+    @property
+    def generator(self) -> str:
+        """The ``Rewrite.generator`` label, e.g. ``"side-effects@0.50"``."""
+        return _generator(self.name, self.rate, self.paragraph_share)
+
+    def rewrite(self, text: str, seed: int) -> Rewrite:
+        """Apply side-effect edits to ``text``; deterministic in ``(text, seed)``."""
+        spans = select_paragraphs(text, self.paragraph_share, seed)
+        if not spans or self.rate <= 0.0:
+            return Rewrite(text, (), self.generator)
+        rng = random.Random(f"{self.name}/{seed}")
+        options: list[tuple[int, int, str]] = []
+        for pattern, table in _SIDE_EFFECT_RULES:
+            for m in pattern.finditer(text):
+                matched = m.group(1)
+                key = re.sub(r"[ \t]+", " ", matched.lower()).replace("’", "'")
+                replacement = _match_case(table[key], matched)
+                if "’" in matched:
+                    replacement = replacement.replace("'", "’")
+                options.append((m.start(1), m.end(1), replacement))
+        for m in _DIGITS_RE.finditer(text):
+            word = _DIGITS_TO_WORDS.get(m.group())
+            if word is not None:
+                options.append((m.start(), m.end(), word))
+        options = [o for o in options if _in_spans(o[0], spans)]
+        rng.shuffle(options)
+        taken: list[tuple[int, int, str]] = []
+        for start, end, replacement in options:
+            if rng.random() >= self.rate:
+                continue
+            if any(start < t_end and t_start < end for t_start, t_end, _ in taken):
+                continue
+            taken.append((start, end, replacement))
+        new_text, subs = _apply_edits(text, taken)
+        return Rewrite(new_text, subs, self.generator)
+
+
+# --------------------------------------------------------------------------- composition
+
+
+def _edit_spans(rewrite: Rewrite) -> list[tuple[int, int, int, int]]:
+    """``(in_start, in_end, out_start, out_end)`` for each substitution of ``rewrite``."""
+    spans = []
+    delta = 0
+    for s in rewrite.substitutions:
+        in_start = s.start - delta
+        spans.append((in_start, in_start + len(s.original), s.start, s.end))
+        delta += len(s.replacement) - len(s.original)
+    return spans
+
+
+def compose_rewrites(source: str, first: Rewrite, second: Rewrite, generator: str) -> Rewrite:
+    """Merge ``first`` (``source`` -> A) and ``second`` (A -> B) into one rewrite ``source`` -> B.
+
+    Edits of the two steps that overlap in A become one substitution covering both.
+    """
+    a_edits = _edit_spans(first)  # source -> A
+    b_edits = _edit_spans(second)  # A -> B
+    intervals = sorted(
+        [(o_s, o_e) for _, _, o_s, o_e in a_edits] + [(i_s, i_e) for i_s, i_e, _, _ in b_edits]
+    )
+    groups: list[list[int]] = []
+    for start, end in intervals:
+        if groups and (start < groups[-1][1] or (start == groups[-1][1] and start == end)):
+            groups[-1][1] = max(groups[-1][1], end)
+        else:
+            groups.append([start, end])
+
+    def to_source(pos: int) -> int:
+        return pos - sum((o_e - o_s) - (i_e - i_s) for i_s, i_e, o_s, o_e in a_edits if o_e <= pos)
+
+    def to_final(pos: int) -> int:
+        return pos + sum((o_e - o_s) - (i_e - i_s) for i_s, i_e, o_s, o_e in b_edits if i_e <= pos)
+
+    subs = []
+    for start, end in groups:
+        final_start, final_end = to_final(start), to_final(end)
+        original = source[to_source(start) : to_source(end)]
+        replacement = second.text[final_start:final_end]
+        if original != replacement:
+            subs.append(Substitution(final_start, final_end, original, replacement))
+    return Rewrite(second.text, tuple(subs), generator)
+
+
+class Compose:
+    """Apply rewriters in sequence with the same seed; substitutions refer to the original input."""
+
+    def __init__(self, *rewriters: Rewriter, name: str | None = None) -> None:
+        if not rewriters:
+            raise ValueError("Compose needs at least one rewriter")
+        self.rewriters = rewriters
+        self.name = name or "+".join(r.name for r in rewriters)
+
+    @property
+    def generator(self) -> str:
+        """The sub-rewriters' generator labels joined with "+"."""
+        return "+".join(str(getattr(r, "generator", r.name)) for r in self.rewriters)
+
+    def rewrite(self, text: str, seed: int) -> Rewrite:
+        """Run every rewriter on the previous one's output and merge the substitutions."""
+        result = Rewrite(text, (), self.generator)
+        for rewriter in self.rewriters:
+            step = rewriter.rewrite(result.text, seed)
+            result = compose_rewrites(text, result, step, self.generator)
+        return result
+
+
+_WORDNET_NAMES = {
+    "random_sense": "wordnet-random",
+    "first_sense": "wordnet-first",
+    "frequent_lemma": "wordnet-frequent",
+}
+
+
+def wordnet_spinner(
+    strategy: Literal["random_sense", "first_sense", "frequent_lemma"] = "random_sense",
+    rate: float = 0.1,
+    *,
+    side_effect_rate: float = 0.0,
+    paragraph_share: float = 1.0,
+    cache_dir: Path | None = None,
+) -> Rewriter:
+    """Build a WordNet synonym spinner named ``wordnet-random`` / ``wordnet-first`` / ``wordnet-frequent``.
+
+    With ``side_effect_rate > 0`` a :class:`SideEffectSpinner` runs after it. Loads WordNet on call.
+    """
+    from mtdetect.rewrite.wordnet import WordNetSynonyms, load_wordnet
+
+    source = WordNetSynonyms(load_wordnet(cache_dir), strategy)
+    name = _WORDNET_NAMES[strategy]
+    spinner = SynonymSpinner(source, rate, name=name, paragraph_share=paragraph_share)
+    if side_effect_rate <= 0.0:
+        return spinner
+    return Compose(spinner, SideEffectSpinner(side_effect_rate, paragraph_share=paragraph_share))

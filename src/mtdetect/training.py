@@ -1,0 +1,240 @@
+"""Train a complete bundle from labelled JSONL, evaluate it, and retrain on top of a previous one.
+
+Data are split by group (an original and its rewrite stay together) into three parts:
+- reference: human originals for the bigram table and spun pairs for the learned lexicon. Kept
+  apart from the classifier's data, or training originals would look perfectly "seen";
+- fit: the classifier and its calibration; out-of-fold predictions here choose the threshold;
+- val: untouched until the end; every reported metric comes from it.
+The threshold is the lowest score that flags at most `max_fpr` of out-of-fold originals, and
+never below 0.5, so a text is only called rewritten when that is the more likely reading.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from tqdm import tqdm
+
+from mtdetect import data as data_mod
+from mtdetect import metrics
+from mtdetect.bundle import library_versions, read_manifest
+from mtdetect.collocations import BigramTable
+from mtdetect.detector import LABELS, Detector, Threshold
+from mtdetect.features import FeatureExtractor, Parsed
+from mtdetect.lexicon import Lexicon, learn
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    """Everything that determines a trained bundle, apart from the data's contents."""
+
+    data: list[Path]
+    out: Path
+    add: list[Path] = field(default_factory=list)
+    seed: int = 0
+    reference_share: float = 0.3
+    val_share: float = 0.2
+    head: Literal["gbdt", "logistic"] = "gbdt"
+    max_fpr: float = 0.01
+    min_words: int = 50
+    lexicon_min_count: int = 2
+    progress: bool = True
+
+    def validate(self) -> None:
+        if not self.data and not self.add:
+            raise ValueError("no training data given (--data)")
+        if not 0 < self.reference_share < 1 or not 0 < self.val_share < 1:
+            raise ValueError("reference_share and val_share must lie strictly between 0 and 1")
+        if self.reference_share + self.val_share >= 0.9:
+            raise ValueError("reference_share + val_share must leave at least 10% of the data to fit on")
+        if self.head not in ("gbdt", "logistic"):
+            raise ValueError(f"head must be 'gbdt' or 'logistic', not {self.head!r}")
+        if not 0 < self.max_fpr < 0.5:
+            raise ValueError("max_fpr must lie between 0 and 0.5")
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["data"] = [str(p) for p in self.data]
+        d["add"] = [str(p) for p in self.add]
+        d["out"] = str(self.out)
+        d.pop("progress")
+        return d
+
+
+@dataclass
+class TrainResult:
+    detector: Detector
+    manifest: dict[str, Any]
+    metrics: dict[str, Any]
+    val: data_mod.Dataset
+
+
+def config_from_base(base: Path, out: Path, add: list[Path]) -> TrainConfig:
+    """The config a bundle was trained with, pointed at a new output and extra data."""
+    saved = read_manifest(base)["training"]["config"]
+    return TrainConfig(
+        data=[Path(p) for p in saved["data"] + saved.get("add", [])],
+        out=out,
+        add=add,
+        seed=saved["seed"],
+        reference_share=saved["reference_share"],
+        val_share=saved["val_share"],
+        head=saved["head"],
+        max_fpr=saved["max_fpr"],
+        min_words=saved["min_words"],
+        lexicon_min_count=saved["lexicon_min_count"],
+    )
+
+
+def make_head(kind: str, seed: int, groups: np.ndarray, y: np.ndarray) -> CalibratedClassifierCV:
+    """An unfitted calibrated classifier; calibration folds respect groups."""
+    if kind == "logistic":
+        base = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+    else:
+        base = HistGradientBoostingClassifier(
+            max_iter=300, learning_rate=0.08, max_leaf_nodes=31, l2_regularization=1.0, random_state=seed
+        )
+    folds = list(GroupKFold(n_splits=3).split(np.zeros(len(y)), y, groups))
+    return CalibratedClassifierCV(base, method="isotonic", cv=folds)
+
+
+def out_of_fold_scores(config: TrainConfig, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Rewritten-scores (1 - P(original)) of each row from a head that never saw the row's group."""
+    scores = np.zeros(len(y))
+    for train_idx, test_idx in GroupKFold(n_splits=5).split(x, y, groups):
+        head = make_head(config.head, config.seed, groups[train_idx], y[train_idx])
+        head.fit(x[train_idx], y[train_idx])
+        scores[test_idx] = 1.0 - head.predict_proba(x[test_idx])[:, list(head.classes_).index("original")]
+    return scores
+
+
+def build_resources(reference: data_mod.Dataset, min_count: int) -> tuple[Lexicon, BigramTable]:
+    """Lexicon (built-in plus mined from the reference spun pairs) and the reference bigram table."""
+    mined = learn(
+        ((p.original, p.rewritten) for p in reference.pairs if p.kind == "spun"), min_count=min_count
+    )
+    originals = [e.text for e in reference.examples if e.label == "original"]
+    bigrams = BigramTable.build(
+        [p.words[s[0] : s[-1] + 1] for s in p.sentences] for p in map(Parsed.of, originals)
+    )
+    return Lexicon.builtin().merged_with(mined), bigrams
+
+
+def featurize(extractor: FeatureExtractor, examples: list[data_mod.Example], desc: str, progress: bool):
+    """Feature matrix of examples, with a progress bar on stderr."""
+    rows = [extractor.vector(Parsed.of(e.text)) for e in tqdm(examples, desc=desc, disable=not progress)]
+    return np.array(rows, dtype=np.float64).reshape(len(examples), len(extractor.names))
+
+
+def evaluate(detector: Detector, val: data_mod.Dataset, max_fpr: float = 0.01) -> dict[str, Any]:
+    """Validation metrics of a detector on a dataset (texts it cannot score are left out and counted)."""
+    texts = [e.text for e in val.examples]
+    analyses = detector.analyze_many(texts)
+    keep = [i for i, a in enumerate(analyses) if a.score is not None]
+    labels = np.array([val.examples[i].label for i in keep])
+    scores = np.array([analyses[i].score for i in keep])
+    predicted = [analyses[i].label for i in keep]
+    y = (labels != "original").astype(int)
+    report = metrics.binary_report(y, scores, detector.threshold.value, max_fpr)
+    report["unscored"] = len(texts) - len(keep)
+    report["per_class"] = metrics.per_class(labels, predicted, LABELS)
+    report["per_source"] = _per_source(val, keep, scores, y, detector.threshold.value)
+    return report
+
+
+def _per_source(val, keep, scores, y, threshold) -> dict[str, dict]:
+    sources = np.array([val.examples[i].source + "/" + val.examples[i].label for i in keep])
+    out = {}
+    for src in sorted(set(sources)):
+        mask = sources == src
+        row: dict[str, Any] = {
+            "n": int(mask.sum()),
+            "flagged": round(float((scores[mask] > threshold).mean()), 4),
+        }
+        if y[mask][0] == 1:
+            both = mask | (y == 0)
+            row["auroc_vs_all_originals"] = metrics.auroc(y[both], scores[both])
+        out[src] = row
+    return out
+
+
+def train(config: TrainConfig) -> TrainResult:
+    """Train, evaluate and save a bundle to `config.out`."""
+    config.validate()
+    started = time.time()
+    dataset = data_mod.load(config.data + config.add)
+    parts = data_mod.split(
+        dataset,
+        {
+            "reference": config.reference_share,
+            "fit": 1.0 - config.reference_share - config.val_share,
+            "val": config.val_share,
+        },
+        config.seed,
+    )
+    fit, val = parts["fit"], parts["val"]
+    for name in ("fit", "val"):
+        counts = parts[name].label_counts()
+        if counts["original"] == 0 or counts["spun"] + counts["translated"] == 0:
+            raise data_mod.DataError(
+                f"the {name} split needs both original and rewritten texts (has {counts}): add more data"
+            )
+    lexicon, bigrams = build_resources(parts["reference"], config.lexicon_min_count)
+    log.info("lexicon: %d entries; bigram table from %d reference originals", len(lexicon), bigrams.n_docs)
+    extractor = FeatureExtractor(lexicon, bigrams)
+
+    usable = [e for e in fit.examples if len(e.text.split()) >= config.min_words]
+    x_fit = featurize(extractor, usable, "features (fit)", config.progress)
+    y_fit = np.array([e.label for e in usable])
+    groups = np.array([e.group for e in usable])
+    oof_scores = out_of_fold_scores(config, x_fit, y_fit, groups)
+    cut = metrics.threshold_for_fpr(oof_scores[y_fit == "original"], config.max_fpr)
+    threshold = Threshold(
+        round(max(0.5, cut), 6),
+        f"lowest score flagging at most {config.max_fpr:.0%} of out-of-fold training originals, floor 0.5",
+    )
+    head = make_head(config.head, config.seed, groups, y_fit).fit(x_fit, y_fit)
+    detector = Detector(extractor, head, threshold, config.min_words)
+    report = evaluate(detector, val, config.max_fpr)
+
+    manifest = {
+        "name": config.out.name,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "libraries": library_versions(),
+        "components": [{"name": "features", "kind": "handcrafted", "lexicon_entries": len(lexicon)}],
+        "head": {"kind": config.head, "calibration": "isotonic, 3 group folds"},
+        "training": {
+            "data_sha256": dataset.sha256,
+            "files": dataset.files,
+            "config": config.to_json(),
+            "counts": {name: part.label_counts() for name, part in parts.items()},
+            "seconds": round(time.time() - started, 1),
+        },
+        "metrics": {"validation": report},
+    }
+    config.out.mkdir(parents=True, exist_ok=True)
+    detector.save(config.out, manifest)
+    return TrainResult(detector, detector.manifest, report, val)
+
+
+def summary_lines(report: dict[str, Any]) -> list[str]:
+    """The headline numbers of an evaluation report, one per line."""
+    keys = [k for k in report if k not in ("per_class", "per_source")]
+    lines = [f"{k:>22}: {report[k]}" for k in keys]
+    lines += [f"{lab:>22}: {json.dumps(v)}" for lab, v in report["per_class"].items()]
+    return lines

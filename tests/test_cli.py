@@ -1,0 +1,117 @@
+import csv
+import io
+import json
+import random
+
+import pytest
+from conftest import make_original, spin, write_corpus
+
+from mtdetect.cli import main
+
+
+@pytest.fixture
+def articles(tmp_path):
+    rng = random.Random(7)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    original = make_original(rng)
+    (folder / "a_original.txt").write_text(original, encoding="utf-8")
+    (folder / "b_spun.md").write_text(spin(original), encoding="utf-8")
+    (folder / "c_page.html").write_text(f"<html><body><article><p>{make_original(rng)}</p></article></body></html>")
+    (folder / "d_binary.txt").write_bytes(bytes(range(256)) * 4)
+    (folder / "e_empty.txt").write_text("")
+    (folder / "ignored.json").write_text("{}")
+    return folder
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_score_writes_one_row_per_file_in_stable_order(capsys, articles, bundle):
+    code, out, err = run(capsys, "score", articles, "--model", bundle)
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["path"].rsplit("/", 1)[1] for r in rows] == ["a_original.txt", "b_spun.md", "c_page.html",
+                                                          "d_binary.txt", "e_empty.txt"]
+    assert all(set(r) == {"path", "score", "label", "probabilities", "flags", "error"} for r in rows)
+    by_name = {r["path"].rsplit("/", 1)[1]: r for r in rows}
+    assert by_name["a_original.txt"]["label"] == "original"
+    assert by_name["b_spun.md"]["label"] == "spun" and by_name["b_spun.md"]["score"] > 0.5
+    assert by_name["c_page.html"]["score"] is not None
+    assert by_name["d_binary.txt"]["error"] == "binary file, not text" and by_name["d_binary.txt"]["score"] is None
+    assert by_name["e_empty.txt"]["flags"] == ["empty"] and by_name["e_empty.txt"]["error"] is None
+    assert "scored 5 files (1 with errors)" in err
+
+
+def test_score_csv_to_file_with_glob(capsys, articles, bundle, tmp_path):
+    out_file = tmp_path / "rows.csv"
+    code, out, _ = run(capsys, "score", articles, "--model", bundle, "--format", "csv", "-o", out_file, "--glob", "*.txt", "-q")
+    assert code == 0 and out == ""
+    rows = list(csv.DictReader(io.StringIO(out_file.read_text())))
+    assert [r["path"].rsplit("/", 1)[1] for r in rows] == ["a_original.txt", "d_binary.txt", "e_empty.txt"]
+    assert float(rows[0]["p_original"]) + float(rows[0]["p_spun"]) + float(rows[0]["p_translated"]) == pytest.approx(1, abs=1e-5)
+
+
+def test_score_with_evidence(capsys, articles, bundle):
+    code, out, _ = run(capsys, "score", articles / "b_spun.md", "--model", bundle, "--evidence")
+    [row] = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and row["evidence"] and {"start", "end", "text", "kind", "suggestion", "confidence"} == set(row["evidence"][0])
+
+
+def test_missing_path_becomes_an_error_row(capsys, bundle, tmp_path):
+    code, out, _ = run(capsys, "score", tmp_path / "nope.txt", "--model", bundle)
+    assert code == 0 and json.loads(out)["error"] == "no such file"
+
+
+def test_bad_model_is_a_one_line_runtime_error(capsys, articles, tmp_path):
+    code, out, err = run(capsys, "score", articles, "--model", tmp_path / "nomodel")
+    assert code == 1 and out == ""
+    assert err.strip() == f"mtdetect: error: {tmp_path / 'nomodel'}: model folder does not exist"
+
+
+def test_usage_errors_exit_2(capsys, articles, bundle):
+    with pytest.raises(SystemExit) as info:
+        main(["score"])
+    assert info.value.code == 2
+    with pytest.raises(SystemExit) as info:
+        main(["score", str(articles), "--format", "xml"])
+    assert info.value.code == 2
+    with pytest.raises(SystemExit) as info:
+        main(["score", str(articles), "--model", str(bundle), "--format", "csv", "--evidence"])
+    assert info.value.code == 2
+    assert "--evidence needs --format jsonl" in capsys.readouterr().err
+
+
+def test_info_prints_the_manifest(capsys, bundle):
+    code, out, _ = run(capsys, "info", bundle)
+    assert code == 0 and "threshold:" in out and "out-of-fold" in out and "auroc" in out
+    code, out, _ = run(capsys, "info", bundle, "--json")
+    assert json.loads(out)["labels"] == ["original", "spun", "translated"]
+
+
+def test_train_and_retrain_with_added_pairs(capsys, tmp_path):
+    data = write_corpus(tmp_path / "base.jsonl", n=60, seed=1)
+    code, out, _ = run(capsys, "train", "--data", data, "--out", tmp_path / "m1", "--head", "logistic", "--min-words", "20", "-q")
+    assert code == 0 and "saved" in out and "auroc" in out
+    extra = write_corpus(tmp_path / "extra.jsonl", n=20, seed=2)
+    code, out, _ = run(capsys, "train", "--base", tmp_path / "m1", "--add", extra, "--out", tmp_path / "m2", "-q")
+    assert code == 0
+    header = next(line for line in out.splitlines() if "base" in line)
+    assert header.split() == ["validation", "base", "new"]
+    manifest = json.loads((tmp_path / "m2" / "manifest.json").read_text())
+    assert manifest["training"]["config"]["add"] == [str(extra)]
+    assert manifest["training"]["config"]["head"] == "logistic"
+    assert len(manifest["training"]["files"]) == 2
+
+
+def test_train_usage_and_data_errors(capsys, tmp_path):
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--out", str(tmp_path / "m"), "--add", "x.jsonl"])
+    assert info.value.code == 2
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "x", "label": "weird"}\n')
+    code, _, err = run(capsys, "train", "--data", bad, "--out", tmp_path / "m")
+    assert code == 1 and "bad.jsonl:1: 'label' must be one of" in err
