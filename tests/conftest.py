@@ -18,25 +18,54 @@ from mtdetect.training import TrainConfig, train
 SUBJECTS = ["the minister", "the company", "police", "the council", "researchers", "the team", "officials"]
 VERBS = ["said", "announced", "reported", "confirmed", "denied", "warned", "explained"]
 OBJECTS = [
-    "that the plan would go ahead", "that the vote was delayed", "a new budget for schools",
-    "the results of the inquiry", "that prices rose in May", "an agreement with the union",
-    "that the road will reopen next week", "the upper hand in the talks", "a phone call with the mayor",
+    "that the plan would go ahead",
+    "that the vote was delayed",
+    "a new budget for schools",
+    "the results of the inquiry",
+    "that prices rose in May",
+    "an agreement with the union",
+    "that the road will reopen next week",
+    "the upper hand in the talks",
+    "a phone call with the mayor",
 ]
 SPIN = {
-    "minister": "clergyman", "company": "firm", "police": "constabulary", "council": "authority",
-    "researchers": "investigators", "said": "aforesaid", "announced": "declared", "reported": "covered",
-    "plan": "scheme", "vote": "ballot", "budget": "price range", "schools": "faculties", "upper": "higher",
-    "results": "outcomes", "inquiry": "enquiry", "prices": "costs", "agreement": "settlement",
-    "road": "street", "week": "workweek", "phone": "cellphone", "mayor": "city manager", "talks": "discussions",
+    "minister": "clergyman",
+    "company": "firm",
+    "police": "constabulary",
+    "council": "authority",
+    "researchers": "investigators",
+    "said": "aforesaid",
+    "announced": "declared",
+    "reported": "covered",
+    "plan": "scheme",
+    "vote": "ballot",
+    "budget": "price range",
+    "schools": "faculties",
+    "upper": "higher",
+    "results": "outcomes",
+    "inquiry": "enquiry",
+    "prices": "costs",
+    "agreement": "settlement",
+    "road": "street",
+    "week": "workweek",
+    "phone": "cellphone",
+    "mayor": "city manager",
+    "talks": "discussions",
 }
 TRANSLATED = [
-    "it is necessary to underline that", "in the framework of the", "on the part of the", "the tycoon",
-    "with regard to the question of the", "it must be said that the",
+    "it is necessary to underline that",
+    "in the framework of the",
+    "on the part of the",
+    "the tycoon",
+    "with regard to the question of the",
+    "it must be said that the",
 ]
 
 
 def make_original(rng: random.Random, n_sentences: int = 8) -> str:
-    sentences = [f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}." for _ in range(n_sentences)]
+    sentences = [
+        f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}." for _ in range(n_sentences)
+    ]
     return " ".join(s[0].upper() + s[1:] for s in sentences)
 
 
@@ -45,7 +74,9 @@ def spin(text: str) -> str:
 
 
 def make_translated(rng: random.Random, n_sentences: int = 8) -> str:
-    parts = [f"{rng.choice(TRANSLATED)} {rng.choice(OBJECTS)} {rng.choice(SUBJECTS)}." for _ in range(n_sentences)]
+    parts = [
+        f"{rng.choice(TRANSLATED)} {rng.choice(OBJECTS)} {rng.choice(SUBJECTS)}." for _ in range(n_sentences)
+    ]
     return " ".join(s[0].upper() + s[1:] for s in parts)
 
 
@@ -54,7 +85,9 @@ def write_corpus(path: Path, n: int = 90, seed: int = 0) -> Path:
     with path.open("w", encoding="utf-8") as f:
         for i in range(n):
             original = make_original(rng)
-            f.write(json.dumps({"original": original, "rewritten": spin(original), "kind": "spun", "id": f"p{i}"}))
+            f.write(
+                json.dumps({"original": original, "rewritten": spin(original), "kind": "spun", "id": f"p{i}"})
+            )
             f.write("\n")
             f.write(json.dumps({"text": make_original(rng), "label": "original", "id": f"o{i}"}) + "\n")
             f.write(json.dumps({"text": make_translated(rng), "label": "translated", "id": f"t{i}"}) + "\n")

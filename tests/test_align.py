@@ -5,7 +5,10 @@ def test_align_recovers_substitutions_with_offsets_in_both_texts():
     original = "The White House had the upper hand on Tuesday."
     rewritten = "The White Home had the higher hand on Tuesday."
     result = align(original, rewritten)
-    assert [(e.original, e.replacement, e.op) for e in result.edits] == [("House", "Home", "replace"), ("upper", "higher", "replace")]
+    assert [(e.original, e.replacement, e.op) for e in result.edits] == [
+        ("House", "Home", "replace"),
+        ("upper", "higher", "replace"),
+    ]
     for e in result.edits:
         assert original[e.orig_start : e.orig_end] == e.original
         assert rewritten[e.new_start : e.new_end] == e.replacement

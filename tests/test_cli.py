@@ -17,7 +17,9 @@ def articles(tmp_path):
     original = make_original(rng)
     (folder / "a_original.txt").write_text(original, encoding="utf-8")
     (folder / "b_spun.md").write_text(spin(original), encoding="utf-8")
-    (folder / "c_page.html").write_text(f"<html><body><article><p>{make_original(rng)}</p></article></body></html>")
+    (folder / "c_page.html").write_text(
+        f"<html><body><article><p>{make_original(rng)}</p></article></body></html>"
+    )
     (folder / "d_binary.txt").write_bytes(bytes(range(256)) * 4)
     (folder / "e_empty.txt").write_text("")
     (folder / "ignored.json").write_text("{}")
@@ -34,31 +36,58 @@ def test_score_writes_one_row_per_file_in_stable_order(capsys, articles, bundle)
     code, out, err = run(capsys, "score", articles, "--model", bundle)
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
-    assert [r["path"].rsplit("/", 1)[1] for r in rows] == ["a_original.txt", "b_spun.md", "c_page.html",
-                                                          "d_binary.txt", "e_empty.txt"]
+    assert [r["path"].rsplit("/", 1)[1] for r in rows] == [
+        "a_original.txt",
+        "b_spun.md",
+        "c_page.html",
+        "d_binary.txt",
+        "e_empty.txt",
+    ]
     assert all(set(r) == {"path", "score", "label", "probabilities", "flags", "error"} for r in rows)
     by_name = {r["path"].rsplit("/", 1)[1]: r for r in rows}
     assert by_name["a_original.txt"]["label"] == "original"
     assert by_name["b_spun.md"]["label"] == "spun" and by_name["b_spun.md"]["score"] > 0.5
     assert by_name["c_page.html"]["score"] is not None
-    assert by_name["d_binary.txt"]["error"] == "binary file, not text" and by_name["d_binary.txt"]["score"] is None
+    assert (
+        by_name["d_binary.txt"]["error"] == "binary file, not text"
+        and by_name["d_binary.txt"]["score"] is None
+    )
     assert by_name["e_empty.txt"]["flags"] == ["empty"] and by_name["e_empty.txt"]["error"] is None
     assert "scored 5 files (1 with errors)" in err
 
 
 def test_score_csv_to_file_with_glob(capsys, articles, bundle, tmp_path):
     out_file = tmp_path / "rows.csv"
-    code, out, _ = run(capsys, "score", articles, "--model", bundle, "--format", "csv", "-o", out_file, "--glob", "*.txt", "-q")
+    code, out, _ = run(
+        capsys,
+        "score",
+        articles,
+        "--model",
+        bundle,
+        "--format",
+        "csv",
+        "-o",
+        out_file,
+        "--glob",
+        "*.txt",
+        "-q",
+    )
     assert code == 0 and out == ""
     rows = list(csv.DictReader(io.StringIO(out_file.read_text())))
     assert [r["path"].rsplit("/", 1)[1] for r in rows] == ["a_original.txt", "d_binary.txt", "e_empty.txt"]
-    assert float(rows[0]["p_original"]) + float(rows[0]["p_spun"]) + float(rows[0]["p_translated"]) == pytest.approx(1, abs=1e-5)
+    assert float(rows[0]["p_original"]) + float(rows[0]["p_spun"]) + float(
+        rows[0]["p_translated"]
+    ) == pytest.approx(1, abs=1e-5)
 
 
 def test_score_with_evidence(capsys, articles, bundle):
     code, out, _ = run(capsys, "score", articles / "b_spun.md", "--model", bundle, "--evidence")
     [row] = [json.loads(line) for line in out.splitlines()]
-    assert code == 0 and row["evidence"] and {"start", "end", "text", "kind", "suggestion", "confidence"} == set(row["evidence"][0])
+    assert (
+        code == 0
+        and row["evidence"]
+        and {"start", "end", "text", "kind", "suggestion", "confidence"} == set(row["evidence"][0])
+    )
 
 
 def test_missing_path_becomes_an_error_row(capsys, bundle, tmp_path):
@@ -94,10 +123,24 @@ def test_info_prints_the_manifest(capsys, bundle):
 
 def test_train_and_retrain_with_added_pairs(capsys, tmp_path):
     data = write_corpus(tmp_path / "base.jsonl", n=60, seed=1)
-    code, out, _ = run(capsys, "train", "--data", data, "--out", tmp_path / "m1", "--head", "logistic", "--min-words", "20", "-q")
+    code, out, _ = run(
+        capsys,
+        "train",
+        "--data",
+        data,
+        "--out",
+        tmp_path / "m1",
+        "--head",
+        "logistic",
+        "--min-words",
+        "20",
+        "-q",
+    )
     assert code == 0 and "saved" in out and "auroc" in out
     extra = write_corpus(tmp_path / "extra.jsonl", n=20, seed=2)
-    code, out, _ = run(capsys, "train", "--base", tmp_path / "m1", "--add", extra, "--out", tmp_path / "m2", "-q")
+    code, out, _ = run(
+        capsys, "train", "--base", tmp_path / "m1", "--add", extra, "--out", tmp_path / "m2", "-q"
+    )
     assert code == 0
     header = next(line for line in out.splitlines() if "base" in line)
     assert header.split() == ["validation", "base", "new"]

@@ -5,7 +5,9 @@ from mtdetect.collocations import BigramTable, word_pairs
 
 
 def test_build_counts_pairs_within_sentences_only():
-    table = BigramTable.build([[["the", "upper", "hand"], ["hand", "over"]], [["the", "upper", "class"]]], bits=12)
+    table = BigramTable.build(
+        [[["the", "upper", "hand"], ["hand", "over"]], [["the", "upper", "class"]]], bits=12
+    )
     assert table.count("the", "upper") == 2
     assert table.count("upper", "hand") == 1
     assert table.count("hand", "hand") == 0  # across a sentence boundary

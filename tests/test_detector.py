@@ -40,14 +40,28 @@ def test_evidence_points_at_swapped_words_with_suggestions(detector, texts):
     for e in result.evidence:
         assert texts["spun"][e.start : e.end] == e.text
     suggestions = {e.text.lower(): e.suggestion for e in result.evidence if e.suggestion}
-    assert any(suggestions.get(k) == v for k, v in [("cellphone", "phone"), ("firm", "company"), ("aforesaid", "said"),
-                                                     ("declared", "announced"), ("scheme", "plan"), ("ballot", "vote")])
+    assert any(
+        suggestions.get(k) == v
+        for k, v in [
+            ("cellphone", "phone"),
+            ("firm", "company"),
+            ("aforesaid", "said"),
+            ("declared", "announced"),
+            ("scheme", "plan"),
+            ("ballot", "vote"),
+        ]
+    )
 
 
 def test_unscorable_texts_are_flagged_not_scored(detector):
     assert detector.analyze("").flags == ["empty"]
     short = detector.analyze("Too short to judge.")
-    assert short.score is None and short.label is None and short.probabilities is None and short.flags == ["too_short"]
+    assert (
+        short.score is None
+        and short.label is None
+        and short.probabilities is None
+        and short.flags == ["too_short"]
+    )
     russian = detector.analyze("Это предложение написано по-русски и не должно получить оценку. " * 10)
     assert russian.score is None and "not_english" in russian.flags
     with pytest.raises(TextNotScorable, match="too_short"):

@@ -5,10 +5,15 @@ import pytest
 
 from mtdetect.documents import decode, find_files, looks_binary, read_document
 
-ARTICLE = "<html><head><style>p{color:red}</style><script>alert('x')</script></head><body>" \
-          "<nav>Home | About</nav><article><h1>Council votes</h1>" + \
-          "".join(f"<p>The council met on day {i} and agreed to fund the new library for the town.</p>" for i in range(8)) + \
-          "</article><footer>Copyright</footer></body></html>"
+ARTICLE = (
+    "<html><head><style>p{color:red}</style><script>alert('x')</script></head><body>"
+    "<nav>Home | About</nav><article><h1>Council votes</h1>"
+    + "".join(
+        f"<p>The council met on day {i} and agreed to fund the new library for the town.</p>"
+        for i in range(8)
+    )
+    + "</article><footer>Copyright</footer></body></html>"
+)
 
 
 def test_plain_text_and_markdown(tmp_path):

@@ -35,7 +35,9 @@ def test_rare_collocations_and_lexicon_fire_on_a_spun_phrase(extractor):
 
 def test_spinner_side_effects(extractor):
     assert feature(extractor, "We saw 2 dogs and 3 cats.", "small_digit_rate") == pytest.approx(2 / 7)
-    assert feature(extractor, "There were 1000's of them.", "thousands_apostrophe_rate") == pytest.approx(1 / 5)
+    assert feature(extractor, "There were 1000's of them.", "thousands_apostrophe_rate") == pytest.approx(
+        1 / 5
+    )
     assert feature(extractor, "He's sure it isn't here.", "contraction_rate") == pytest.approx(2 / 5)
     assert feature(extractor, "They had been there.", "had_been_rate") == pytest.approx(1 / 4)
 

@@ -4,14 +4,24 @@ from mtdetect.lexicon import Entry, Lexicon, learn, normalize_phrase
 
 
 def test_find_whole_words_only_and_case_rules():
-    lex = Lexicon([Entry("higher hand", "upper hand", "spun_phrase", 0.9), Entry("The Dialog", "The Conversation", "spun_phrase", 0.8)])
+    lex = Lexicon(
+        [
+            Entry("higher hand", "upper hand", "spun_phrase", 0.9),
+            Entry("The Dialog", "The Conversation", "spun_phrase", 0.8),
+        ]
+    )
     text = "They had the Higher hand. Writing for The Dialog, not the dialog. higher handle"
     hits = [(text[m.start : m.end], m.entry.suggestion) for m in lex.find(text)]
     assert hits == [("Higher hand", "upper hand"), ("The Dialog", "The Conversation")]
 
 
 def test_overlapping_hits_keep_the_longest():
-    lex = Lexicon([Entry("examine of battle", "study of war", "spun_phrase", 0.9), Entry("battle", None, "spun_phrase", 0.1)])
+    lex = Lexicon(
+        [
+            Entry("examine of battle", "study of war", "spun_phrase", 0.9),
+            Entry("battle", None, "spun_phrase", 0.1),
+        ]
+    )
     hits = lex.find("the Institute for the Examine of Battle said")
     assert [(m.start, m.end) for m in hits] == [(22, 39)]
 
@@ -24,8 +34,12 @@ def test_offsets_survive_unicode_whose_lowercase_changes_length():
 
 
 def test_tsv_round_trip(tmp_path):
-    lex = Lexicon([Entry("counterfeit consciousness", "artificial intelligence", "spun_phrase", 0.9, 7),
-                   Entry("the tycoon", "Trump", "calque", 0.5, 2)])
+    lex = Lexicon(
+        [
+            Entry("counterfeit consciousness", "artificial intelligence", "spun_phrase", 0.9, 7),
+            Entry("the tycoon", "Trump", "calque", 0.5, 2),
+        ]
+    )
     path = tmp_path / "lex.tsv"
     lex.save(path)
     again = Lexicon.load(path)
@@ -37,8 +51,11 @@ def test_load_rejects_foreign_files(tmp_path):
     path.write_text("phrase\tsuggestion\n")
     with pytest.raises(ValueError, match="not an mtdetect lexicon"):
         Lexicon.load(path)
-    path.write_text("# mtdetect-lexicon v1\nphrase\tsuggestion\tkind\tconfidence\tcount\nx\ty\tspun_phrase\tnotanumber\t1\n")
-    with pytest.raises(ValueError, match="x.tsv:3: bad lexicon row"):
+    path.write_text(
+        "# mtdetect-lexicon v1\nphrase\tsuggestion\tkind\tconfidence\tcount\n"
+        "x\ty\tspun_phrase\tnotanumber\t1\n"
+    )
+    with pytest.raises(ValueError, match=r"x\.tsv:3: bad lexicon row"):
         Lexicon.load(path)
 
 

@@ -29,8 +29,12 @@ def test_ece_of_a_miscalibrated_predictor():
 
 
 def test_per_class_and_binary_report():
-    pc = metrics.per_class(["original", "spun", "spun"], ["original", "spun", "original"], ["original", "spun"])
-    assert pc == {"original": {"precision": 0.5, "recall": 1.0, "support": 1},
-                  "spun": {"precision": 1.0, "recall": 0.5, "support": 2}}
+    pc = metrics.per_class(
+        ["original", "spun", "spun"], ["original", "spun", "original"], ["original", "spun"]
+    )
+    assert pc == {
+        "original": {"precision": 0.5, "recall": 1.0, "support": 1},
+        "spun": {"precision": 1.0, "recall": 0.5, "support": 2},
+    }
     report = metrics.binary_report(np.array([0, 0, 1, 1]), np.array([0.1, 0.6, 0.7, 0.9]), 0.5)
     assert report["auroc"] == 1.0 and report["fpr_at_threshold"] == 0.5 and report["tpr_at_threshold"] == 1.0

@@ -4,7 +4,18 @@ from mtdetect.text import english_share, normalize_word, sentence_spans, tokeniz
 def test_tokenize_keeps_offsets_and_contractions():
     text = "He's here, isn't he? Yes—state-of-the-art."
     tokens = tokenize(text)
-    assert [t.text for t in tokens] == ["He's", "here", ",", "isn't", "he", "?", "Yes", "—", "state-of-the-art", "."]
+    assert [t.text for t in tokens] == [
+        "He's",
+        "here",
+        ",",
+        "isn't",
+        "he",
+        "?",
+        "Yes",
+        "—",
+        "state-of-the-art",
+        ".",
+    ]
     assert all(text[t.start : t.end] == t.text for t in tokens)
 
 

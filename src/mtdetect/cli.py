@@ -42,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bar, warnings only")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sc = sub.add_parser("score", parents=[common], help="score articles (.txt, .md, .html) and write one row per file")
+    sc = sub.add_parser(
+        "score", parents=[common], help="score articles (.txt, .md, .html) and write one row per file"
+    )
     sc.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
     sc.add_argument("--model", type=Path, help="model folder (default: the shipped model)")
     sc.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
@@ -67,6 +69,14 @@ def add_train_arguments(tr: argparse.ArgumentParser) -> None:
     tr.add_argument("--base", type=Path, help="retrain a bundle with its own config and data, plus --add")
     tr.add_argument(
         "--add", nargs="+", type=Path, default=[], metavar="PATH", help="extra JSONL (with --base)"
+    )
+    tr.add_argument(
+        "--reference",
+        nargs="+",
+        type=Path,
+        default=[],
+        metavar="PATH",
+        help="extra human-written JSONL used only for the collocation table",
     )
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--head", choices=("gbdt", "logistic"), default="gbdt")
@@ -264,6 +274,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         config = training.TrainConfig(
             data=args.data,
             out=args.out,
+            reference=args.reference,
             seed=args.seed,
             head=args.head,
             max_fpr=args.max_fpr,

@@ -34,6 +34,7 @@ HEAD_FILE = "head.joblib"
 LEXICON_FILE = "lexicon.tsv"
 BIGRAMS_FILE = "bigrams.npz"
 MIN_ENGLISH_SHARE = 0.12  # English prose runs at 0.35-0.45 function words; other languages near 0
+LANGUAGE_CHECK_WORDS = 12  # below this the function-word share is too noisy to call a language
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +190,7 @@ class Detector:
             flags.append("empty")
         elif len(p.words) < self.min_words:
             flags.append("too_short")
-        if p.words and english_share(p.words) < MIN_ENGLISH_SHARE:
+        if len(p.words) >= LANGUAGE_CHECK_WORDS and english_share(p.words) < MIN_ENGLISH_SHARE:
             flags.append("not_english")
         if p.truncated:
             flags.append("truncated")

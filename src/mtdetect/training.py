@@ -46,6 +46,7 @@ class TrainConfig:
     data: list[Path]
     out: Path
     add: list[Path] = field(default_factory=list)
+    reference: list[Path] = field(default_factory=list)
     seed: int = 0
     reference_share: float = 0.3
     val_share: float = 0.2
@@ -71,6 +72,7 @@ class TrainConfig:
         d = asdict(self)
         d["data"] = [str(p) for p in self.data]
         d["add"] = [str(p) for p in self.add]
+        d["reference"] = [str(p) for p in self.reference]
         d["out"] = str(self.out)
         d.pop("progress")
         return d
@@ -91,6 +93,7 @@ def config_from_base(base: Path, out: Path, add: list[Path]) -> TrainConfig:
         data=[Path(p) for p in saved["data"] + saved.get("add", [])],
         out=out,
         add=add,
+        reference=[Path(p) for p in saved.get("reference", [])],
         seed=saved["seed"],
         reference_share=saved["reference_share"],
         val_share=saved["val_share"],
@@ -123,12 +126,15 @@ def out_of_fold_scores(config: TrainConfig, x: np.ndarray, y: np.ndarray, groups
     return scores
 
 
-def build_resources(reference: data_mod.Dataset, min_count: int) -> tuple[Lexicon, BigramTable]:
-    """Lexicon (built-in plus mined from the reference spun pairs) and the reference bigram table."""
+def build_resources(
+    reference: data_mod.Dataset, min_count: int, extra_texts: list[str] = ()
+) -> tuple[Lexicon, BigramTable]:
+    """Lexicon (built-in plus mined from the reference spun pairs) and the reference bigram table
+    (from the reference split's originals plus `extra_texts`, human text used for nothing else)."""
     mined = learn(
         ((p.original, p.rewritten) for p in reference.pairs if p.kind == "spun"), min_count=min_count
     )
-    originals = [e.text for e in reference.examples if e.label == "original"]
+    originals = [e.text for e in reference.examples if e.label == "original"] + list(extra_texts)
     bigrams = BigramTable.build(
         [p.words[s[0] : s[-1] + 1] for s in p.sentences] for p in map(Parsed.of, originals)
     )
@@ -194,7 +200,10 @@ def train(config: TrainConfig) -> TrainResult:
             raise data_mod.DataError(
                 f"the {name} split needs both original and rewritten texts (has {counts}): add more data"
             )
-    lexicon, bigrams = build_resources(parts["reference"], config.lexicon_min_count)
+    extra = data_mod.load(config.reference) if config.reference else data_mod.Dataset()
+    lexicon, bigrams = build_resources(
+        parts["reference"], config.lexicon_min_count, [e.text for e in extra.examples]
+    )
     log.info("lexicon: %d entries; bigram table from %d reference originals", len(lexicon), bigrams.n_docs)
     extractor = FeatureExtractor(lexicon, bigrams)
 
@@ -221,6 +230,7 @@ def train(config: TrainConfig) -> TrainResult:
         "training": {
             "data_sha256": dataset.sha256,
             "files": dataset.files,
+            "reference_files": extra.files,
             "config": config.to_json(),
             "counts": {name: part.label_counts() for name, part in parts.items()},
             "seconds": round(time.time() - started, 1),

@@ -25,6 +25,7 @@ Deliberate shortcuts:
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import random
@@ -409,9 +410,15 @@ def select_paragraphs(text: str, share: float, seed: int) -> list[tuple[int, int
     return [spans[i] for i in sorted(chosen)]
 
 
-def _in_spans(pos: int, spans: Sequence[tuple[int, int]]) -> bool:
-    # Spans are few and sorted; a linear scan is cheaper than bisect bookkeeping here.
-    return any(start <= pos < end for start, end in spans)
+def _span_test(spans: Sequence[tuple[int, int]]) -> Callable[[int], bool]:
+    """Return a membership test ``pos -> bool`` for sorted, disjoint ``spans``."""
+    starts = [start for start, _ in spans]
+
+    def inside(pos: int) -> bool:
+        k = bisect.bisect_right(starts, pos) - 1
+        return k >= 0 and pos < spans[k][1]
+
+    return inside
 
 
 def _apply_edits(text: str, edits: Iterable[tuple[int, int, str]]) -> tuple[str, tuple[Substitution, ...]]:
@@ -451,16 +458,14 @@ def _with_case(text: str, case: Case) -> str:
     return text
 
 
-def _phrase_case(replacement: str, cases: Sequence[Case | None]) -> str:
-    """Case a phrase replacement like the phrase it replaces: word by word when the lengths match."""
+def _phrase_case(replacement: str, cases: Sequence[Case]) -> str:
+    """Case a phrase replacement like the phrase it replaces, word by word when the lengths match."""
     words = replacement.split(" ")
-    if len(set(cases)) == 1 or len(words) != len(cases):
-        # uniform case, or a different word count ("two weeks" -> "fortnight"): follow the first word
-        first = cases[0] if len(set(cases)) == 1 else ("title" if cases[0] == "title" else "lower")
-        if first == "title" and len(set(cases)) == 1:
-            return " ".join(_with_case(w, "title") for w in words)
-        return _with_case(replacement, first or "lower")
-    return " ".join(_with_case(w, c or "lower") for w, c in zip(words, cases, strict=True))
+    if len(words) == len(cases):
+        return " ".join(_with_case(w, c) for w, c in zip(words, cases, strict=True))
+    if all(c == cases[0] for c in cases):  # "Two Weeks" -> "Fortnight", "UPPER HAND" -> "WHIP HAND"
+        return " ".join(_with_case(w, cases[0]) for w in words)
+    return _with_case(replacement, "lower" if cases[0] == "lower" else "title")
 
 
 def _generator(name: str, rate: float, paragraph_share: float) -> str:
@@ -578,8 +583,12 @@ class SynonymSpinner:
         spans = select_paragraphs(text, self.paragraph_share, seed)
         if not spans or self.rate <= 0.0:
             return Rewrite(text, (), self.generator)
-        tokens = [m for m in _WORD_RE.finditer(text) if _in_spans(m.start(), spans)]
+        tokens = list(_WORD_RE.finditer(text))
+        if self.paragraph_share < 1.0:
+            inside = _span_test(spans)
+            tokens = [m for m in tokens if inside(m.start())]
         eligible = [i for i, m in enumerate(tokens) if self._eligible(text, m)]
+        # Randomised rounding, so that short texts get rate * n substitutions on average.
         quota = len(eligible) if self.rate >= 1.0 else int(self.rate * len(eligible) + rng.random())
         rng.shuffle(eligible)
         used = [False] * len(tokens)
@@ -591,9 +600,8 @@ class SynonymSpinner:
                 continue
             found = self._phrase_edit(text, tokens, used, i, rng) if self.phrases else None
             if found is None:
-                found = self._word_edit(tokens[i].group(), rng)
-                if found is not None:
-                    found = (i, i, found)
+                replacement = self._word_edit(tokens[i].group(), rng)
+                found = None if replacement is None else (i, i, replacement)
             if found is None:
                 continue
             first, last, replacement = found
@@ -625,15 +633,13 @@ class SynonymSpinner:
         word = token.lower()
         candidates = [c.lower() for c in self.synonyms.synonyms(word) if c and c.lower() != word]
         if not candidates and self._lemmatize is not None:
-            candidates = self._inflected_candidates(word)
+            candidates = self._inflected_candidates(word, self._lemmatize(word))
         if not candidates:
             return None
         return _with_case(self._pick(candidates, rng), case)
 
-    def _inflected_candidates(self, word: str) -> list[str]:
+    def _inflected_candidates(self, word: str, base: str | None) -> list[str]:
         """Synonyms of the base form of an inflected ``word``, re-inflected like ``word``."""
-        assert self._lemmatize is not None
-        base = self._lemmatize(word)
         if not base or base == word or base in self.skip_words:
             return []
         suffix = _inflection_of(word, base)
@@ -670,8 +676,8 @@ class SynonymSpinner:
                 ):
                     continue  # separated by punctuation or a newline: not a phrase
                 words = [m.group() for m in group]
-                cases = [_case_of(w) for w in words]
-                if None in cases:
+                cases = [c for c in map(_case_of, words) if c is not None]
+                if len(cases) != n:
                     continue
                 query = " ".join(w.lower() for w in words)
                 candidates = [c.lower() for c in self.synonyms.synonyms(query) if c and c.lower() != query]
@@ -844,7 +850,9 @@ class SideEffectSpinner:
             word = _DIGITS_TO_WORDS.get(m.group())
             if word is not None:
                 options.append((m.start(), m.end(), word))
-        options = [o for o in options if _in_spans(o[0], spans)]
+        if self.paragraph_share < 1.0:
+            inside = _span_test(spans)
+            options = [o for o in options if inside(o[0])]
         rng.shuffle(options)
         taken: list[tuple[int, int, str]] = []
         for start, end, replacement in options:

@@ -11,9 +11,10 @@ corpus files that resolve outside the corpus root, refuse hard links, and only a
 on ``nltk.data.path``, so :func:`load_wordnet` appends the cache folder there (a process-wide change,
 made on first load, never at import time).
 
-Deliberate shortcuts: the synonym strategies mimic cheap article spinners, not careful paraphrasers:
-they ignore part of speech and word sense on purpose (``random_sense``), because wrong-sense
-substitutions ("upper hand" -> "higher hand") are exactly what the detector has to learn.
+Deliberate shortcuts: the synonym strategies mimic cheap article spinners, not careful paraphrasers.
+They ignore the context's part of speech and word sense on purpose (``random_sense``): wrong-sense
+substitutions ("call" -> "decision", "ground" -> "bottom") are exactly what the detector has to learn.
+Part of speech is only used to re-inflect ("officials" -> noun "functionary" -> "functionaries").
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from nltk.corpus.reader.wordnet import WordNetCorpusReader
+    from nltk.corpus.reader.wordnet import Lemma, WordNetCorpusReader
 
 __all__ = [
     "DEFAULT_WORDNET_SOURCE",
     "Strategy",
     "WordNetSynonyms",
     "WordNetUnavailable",
+    "lexnames_text",
     "load_wordnet",
 ]
 
@@ -221,6 +223,7 @@ class WordNetSynonyms:
         self._cache: dict[tuple[str, str | None], tuple[str, ...]] = {}
         self._lemma_cache: dict[str, str | None] = {}
         self._irregular: frozenset[str] | None = None
+        self._has_counts = True
 
     def synonyms(self, word: str) -> Sequence[str]:
         """Return candidate replacements for ``word`` (lower-case, spaces for multi-word)."""
@@ -257,6 +260,15 @@ class WordNetSynonyms:
             self._irregular = frozenset(bases)
         return word.lower() in self._irregular
 
+    def _count(self, lemma: Lemma) -> int:
+        if self.strategy != "frequent_lemma" or not self._has_counts:
+            return 0
+        try:
+            return int(lemma.count())
+        except OSError:  # no cntlist.rev in this WordNet copy: fall back to WordNet order
+            self._has_counts = False
+            return 0
+
     def _compute(self, word: str, pos: str | None) -> tuple[str, ...]:
         query = word.replace(" ", "_")
         counts: dict[str, int] = {}
@@ -278,8 +290,7 @@ class WordNetSynonyms:
                 if (not proper and not raw.islower()) or (raw.isupper() and len(raw) > 1):
                     continue
                 # A lemma name shared by several senses accumulates the counts of all of them.
-                count = lemma.count() if self.strategy == "frequent_lemma" else 0
-                counts[name] = counts.get(name, 0) + count
+                counts[name] = counts.get(name, 0) + self._count(lemma)
         if self.strategy == "frequent_lemma":
             # sorted() is stable, so ties keep WordNet order.
             return tuple(sorted(counts, key=lambda name: -counts[name]))
