@@ -135,3 +135,20 @@ def test_future_format_is_refused(bundle, tmp_path):
     (copy / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(BundleError, match="bundle format 99 is not supported"):
         Detector.load(copy)
+
+
+def test_sentence_scores_cover_each_sentence(detector, texts):
+    text = texts["spun"]
+    result = detector.analyze(text)
+    assert len(result.sentences) == 8  # the corpus generator writes eight sentences
+    for s in result.sentences:
+        assert 0.0 <= s.score <= 1.0
+        assert text[s.start : s.end].endswith(".") and text[s.start : s.end][0].isupper()
+    assert [s.start for s in result.sentences] == sorted(s.start for s in result.sentences)
+
+
+def test_batch_analysis_skips_explanations_unless_asked(detector, texts):
+    [plain] = detector.analyze_many([texts["spun"]])
+    [explained] = detector.analyze_many([texts["spun"]], explain=True)
+    assert plain.evidence == [] and plain.sentences == []
+    assert explained.evidence and explained.sentences and explained.score == plain.score

@@ -133,14 +133,18 @@ def score_documents(detector: Detector, docs: list[Document], evidence: bool = F
     readable = [d for d in docs if d.error is None and d.text is not None]
     try:
         analyses = dict(
-            zip(map(id, readable), detector.analyze_many([d.text for d in readable]), strict=True)
+            zip(
+                map(id, readable),
+                detector.analyze_many([d.text for d in readable], explain=evidence),
+                strict=True,
+            )
         )
     except Exception:  # isolate the culprit: retry one by one
         log.debug("batch failed, retrying documents one by one", exc_info=True)
         analyses = {}
         for d in readable:
             try:
-                analyses[id(d)] = detector.analyze(d.text)
+                analyses[id(d)] = detector.analyze(d.text, explain=evidence)
             except Exception as exc:
                 d.error = f"analysis failed: {type(exc).__name__}: {exc}"
     rows = []

@@ -39,8 +39,20 @@ LANGUAGE_CHECK_WORDS = 12  # below this the function-word share is too noisy to 
 log = logging.getLogger(__name__)
 
 
+UNSCORABLE = frozenset({"empty", "too_short", "not_english"})
+
+
 class TextNotScorable(ValueError):
     """Raised by `score()` for a text that gets no verdict (too short, not English, empty)."""
+
+
+@dataclass(frozen=True)
+class SentenceScore:
+    """The score of one sentence, judged together with its neighbours (see `Detector.sentence_scores`)."""
+
+    start: int
+    end: int
+    score: float
 
 
 @dataclass
@@ -56,6 +68,7 @@ class Analysis:
     probabilities: dict[str, float] | None
     evidence: list[Evidence] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    sentences: list[SentenceScore] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -128,49 +141,73 @@ class Detector:
         self.manifest = read_manifest(folder)
 
     # -- scoring ------------------------------------------------------------------------------
-    def analyze(self, text: str) -> Analysis:
-        """Score one text and explain the score."""
-        return self.analyze_many([text])[0]
+    def analyze(self, text: str, explain: bool = True) -> Analysis:
+        """Score one text; with `explain`, also list evidence spans and per-sentence scores."""
+        return self.analyze_many([text], explain=explain)[0]
 
-    def analyze_many(self, texts: Sequence[str]) -> list[Analysis]:
-        """Analyse many texts in one batch; the model is not reloaded."""
-        parsed = [Parsed.of(t) if isinstance(t, str) else None for t in texts]
-        results: list[Analysis | None] = [None] * len(texts)
-        to_score: list[int] = []
-        for i, p in enumerate(parsed):
-            if p is None:
-                raise TypeError(f"texts[{i}] is {type(texts[i]).__name__}, not str")
-            flags = self._flags(p)
-            if {"empty", "too_short", "not_english"} & set(flags):
-                results[i] = Analysis(None, None, None, [], flags)
-            else:
-                to_score.append(i)
-        if to_score:
-            proba = self.predict_proba([parsed[i] for i in to_score])
-            for row, i in zip(proba, to_score, strict=True):
-                p = parsed[i]
-                results[i] = Analysis(
-                    score=float(1.0 - row[0]),
-                    label=self._label(row),
-                    probabilities={lab: float(x) for lab, x in zip(LABELS, row, strict=True)},
-                    evidence=find_evidence(p, self.extractor.lexicon, self.extractor.bigrams),
-                    flags=self._flags(p),
-                )
-        return [r for r in results if r is not None]
+    def analyze_many(self, texts: Sequence[str], explain: bool = False) -> list[Analysis]:
+        """Analyse many texts in one batch; the model is not reloaded.
+
+        `explain` adds evidence and per-sentence scores, which costs about as much again as scoring.
+        """
+        for i, t in enumerate(texts):
+            if not isinstance(t, str):
+                raise TypeError(f"texts[{i}] is {type(t).__name__}, not str")
+        parsed = [Parsed.of(t) for t in texts]
+        flags = [self._flags(p) for p in parsed]
+        to_score = [i for i, f in enumerate(flags) if not UNSCORABLE & set(f)]
+        proba = self.predict_proba([parsed[i] for i in to_score]) if to_score else np.zeros((0, len(LABELS)))
+        results = [Analysis(None, None, None, [], f) for f in flags]
+        for row, i in zip(proba, to_score, strict=True):
+            p = parsed[i]
+            results[i] = Analysis(
+                score=float(1.0 - row[0]),
+                label=self._label(row),
+                probabilities={lab: float(x) for lab, x in zip(LABELS, row, strict=True)},
+                evidence=find_evidence(p, self.extractor.lexicon, self.extractor.bigrams) if explain else [],
+                flags=flags[i],
+                sentences=self.sentence_scores(p) if explain else [],
+            )
+        return results
+
+    def sentence_scores(self, p: Parsed) -> list[SentenceScore]:
+        """Score each sentence inside a window of neighbouring sentences of at least `min_words` words.
+
+        A lone sentence is too short for the document-level features to mean much; the window keeps
+        the inputs in the range the model was trained on, at the cost of blurring across neighbours.
+        """
+        windows = []
+        for k in range(len(p.sentences)):
+            lo = hi = k
+            n = len(p.sentences[k])
+            while n < self.min_words and (lo > 0 or hi < len(p.sentences) - 1):
+                if hi < len(p.sentences) - 1:
+                    hi += 1
+                    n += len(p.sentences[hi])
+                if n < self.min_words and lo > 0:
+                    lo -= 1
+                    n += len(p.sentences[lo])
+            windows.append(Parsed.of(p.text[p.sentence_bounds[lo][0] : p.sentence_bounds[hi][1]]))
+        if not windows:
+            return []
+        scores = 1.0 - self.predict_proba(windows)[:, 0]
+        return [SentenceScore(a, b, float(s)) for (a, b), s in zip(p.sentence_bounds, scores, strict=True)]
 
     def score(self, text: str) -> float:
         """Calibrated probability that `text` was mechanically rewritten (1 - P(original)).
 
         Raises TextNotScorable (a ValueError) when the text is too short, empty or not English.
         """
-        result = self.analyze(text)
+        result = self.analyze(text, explain=False)
         if result.score is None:
             raise TextNotScorable(f"text cannot be scored: {', '.join(result.flags)}")
         return result.score
 
     def score_many(self, texts: Sequence[str]) -> np.ndarray:
         """Scores for many texts; NaN where a text cannot be scored."""
-        return np.array([np.nan if a.score is None else a.score for a in self.analyze_many(texts)])
+        return np.array(
+            [np.nan if a.score is None else a.score for a in self.analyze_many(texts, explain=False)]
+        )
 
     def predict_proba(self, parsed: Sequence[Parsed]) -> np.ndarray:
         """Calibrated class probabilities, columns in LABELS order."""

@@ -193,6 +193,7 @@ class Parsed:
     words: list[str]  # normalised word tokens, in order
     word_tokens: list[Token]
     sentences: list[list[int]]  # indices into `words`, one list per sentence
+    sentence_bounds: list[tuple[int, int]]  # character span of each of `sentences`
     truncated: bool
 
     @classmethod
@@ -205,15 +206,17 @@ class Parsed:
             tokens = [t for t in tokens if t.start < word_toks[-1].end]
         words = [normalize_word(t.text) for t in word_toks]
         sentences: list[list[int]] = []
+        bounds: list[tuple[int, int]] = []
         i = 0
-        for _, end in sentence_spans(text):
+        for start, end in sentence_spans(text):
             sent: list[int] = []
             while i < len(word_toks) and word_toks[i].start < end:
                 sent.append(i)
                 i += 1
             if sent:
                 sentences.append(sent)
-        return cls(text, tokens, words, word_toks, sentences, truncated)
+                bounds.append((start, min(end, word_toks[sent[-1]].end) if truncated else end))
+        return cls(text, tokens, words, word_toks, sentences, bounds, truncated)
 
     def pairs(self) -> list[tuple[int, int]]:
         """Index pairs of adjacent words within a sentence and not split by punctuation."""

@@ -150,7 +150,7 @@ def featurize(extractor: FeatureExtractor, examples: list[data_mod.Example], des
 def evaluate(detector: Detector, val: data_mod.Dataset, max_fpr: float = 0.01) -> dict[str, Any]:
     """Validation metrics of a detector on a dataset (texts it cannot score are left out and counted)."""
     texts = [e.text for e in val.examples]
-    analyses = detector.analyze_many(texts)
+    analyses = detector.analyze_many(texts, explain=False)
     keep = [i for i, a in enumerate(analyses) if a.score is not None]
     labels = np.array([val.examples[i].label for i in keep])
     scores = np.array([analyses[i].score for i in keep])
