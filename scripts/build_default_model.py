@@ -91,10 +91,12 @@ def build_data(shared: Path, work: Path, seed: int) -> list[Path]:
 
 
 def install(model: Path, target: Path) -> None:
-    """Copy the bundle into models/ and pin its manifest hash in the package."""
+    """Copy the bundle to `target`; for the repo's models/default, also pin its manifest hash."""
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(model, target)
+    if target.resolve() != (ROOT / "models" / "default").resolve():
+        return
     digest = sha256_file(target / "manifest.json")
     pin = ROOT / "src" / "mtdetect" / "_default.py"
     text = pin.read_text().split("DEFAULT_MANIFEST_SHA256")[0]

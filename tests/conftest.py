@@ -102,5 +102,5 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def bundle(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
     out = tmp_path_factory.mktemp("models") / "tiny"
-    train(TrainConfig(data=[corpus], out=out, head="logistic", min_words=20, progress=False))
+    train(TrainConfig(data=[corpus], out=out, head="logistic", min_words=20, synonyms="none", progress=False))
     return out

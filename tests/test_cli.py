@@ -134,6 +134,8 @@ def test_train_and_retrain_with_added_pairs(capsys, tmp_path):
         "logistic",
         "--min-words",
         "20",
+        "--synonyms",
+        "none",
         "-q",
     )
     assert code == 0 and "saved" in out and "auroc" in out

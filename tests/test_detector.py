@@ -105,7 +105,7 @@ def test_manifest_describes_the_model(bundle):
     val = manifest["metrics"]["validation"]
     assert val["auroc"] > 0.95 and "tpr_at_0.01_fpr" in val
     assert set(val["per_class"]) == set(LABELS)
-    assert set(manifest["files"]) == {"head.joblib", "lexicon.tsv", "bigrams.npz"}
+    assert set(manifest["files"]) == {"head.joblib", "lexicon.tsv", "bigrams.npz", "synonyms.tsv.gz"}
 
 
 @pytest.mark.parametrize(

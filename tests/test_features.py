@@ -4,14 +4,15 @@ import pytest
 from mtdetect.collocations import BigramTable
 from mtdetect.features import FEATURE_NAMES, FeatureExtractor, Parsed, _mattr
 from mtdetect.lexicon import Entry, Lexicon
+from mtdetect.synonyms import SynonymTable
 
-REFERENCE = [[["they", "had", "the", "upper", "hand", "in", "the", "talks"]]]
+REFERENCE = [[["they", "had", "the", "upper", "hand", "in", "the", "talks"]]] * 5
 
 
 @pytest.fixture
 def extractor():
     lex = Lexicon([Entry("higher hand", "upper hand", "spun_phrase", 0.9)])
-    return FeatureExtractor(lex, BigramTable.build(REFERENCE, bits=12))
+    return FeatureExtractor(lex, BigramTable.build(REFERENCE, bits=12), SynonymTable({"higher": ("upper",)}))
 
 
 def feature(extractor, text, name):
@@ -31,6 +32,17 @@ def test_rare_collocations_and_lexicon_fire_on_a_spun_phrase(extractor):
     assert feature(extractor, spun, "unseen_pair_rate") == pytest.approx(2 / 7)
     assert feature(extractor, spun, "spun_lexicon_rate") == pytest.approx(100 / 8)
     assert feature(extractor, original, "spun_lexicon_rate") == 0.0
+    # "the higher" and "higher hand" are unseen; swapping "higher" back to "upper" restores both
+    assert feature(extractor, spun, "restorable_word_rate") == pytest.approx(3 / 8)
+    assert feature(extractor, spun, "restorable_unseen_share") == 1.0
+    assert feature(extractor, original, "restorable_word_rate") == 0.0
+
+
+def test_signals_are_shared_with_evidence(extractor):
+    p = Parsed.of("They had the higher hand in the talks.")
+    sig = extractor.signals(p)
+    assert [(r.suggestion, r.count) for r in sig.restorations] == [("the upper", 5), ("upper hand", 5)]
+    assert extractor.vector(p, sig) == extractor.vector(p)
 
 
 def test_spinner_side_effects(extractor):

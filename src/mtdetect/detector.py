@@ -25,14 +25,16 @@ import numpy as np
 from mtdetect.bundle import BundleError, default_model_dir, read_manifest, write_manifest
 from mtdetect.collocations import BigramTable
 from mtdetect.explain import Evidence, find_evidence
-from mtdetect.features import FEATURE_NAMES, FeatureExtractor, Parsed
+from mtdetect.features import FEATURE_NAMES, FeatureExtractor, Parsed, Signals
 from mtdetect.lexicon import Lexicon
+from mtdetect.synonyms import SynonymTable
 from mtdetect.text import english_share
 
 LABELS: tuple[str, ...] = ("original", "spun", "translated")
 HEAD_FILE = "head.joblib"
 LEXICON_FILE = "lexicon.tsv"
 BIGRAMS_FILE = "bigrams.npz"
+SYNONYMS_FILE = "synonyms.tsv.gz"
 MIN_ENGLISH_SHARE = 0.12  # English prose runs at 0.35-0.45 function words; other languages near 0
 LANGUAGE_CHECK_WORDS = 12  # below this the function-word share is too noisy to call a language
 
@@ -113,19 +115,22 @@ class Detector:
         try:
             lexicon = Lexicon.load(folder / LEXICON_FILE)
             bigrams = BigramTable.load(folder / BIGRAMS_FILE)
+            synonyms = SynonymTable.load(folder / SYNONYMS_FILE)
             head = joblib.load(folder / HEAD_FILE)
             threshold = Threshold(float(manifest["threshold"]["value"]), str(manifest["threshold"]["rule"]))
         except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             raise BundleError(f"{folder}: cannot load model ({type(exc).__name__}: {exc})") from exc
         if list(manifest.get("feature_names", [])) != list(FEATURE_NAMES):
             raise BundleError(f"{folder}: built with other features than this mtdetect computes; retrain it")
-        return cls(FeatureExtractor(lexicon, bigrams), head, threshold, int(manifest["min_words"]), manifest)
+        extractor = FeatureExtractor(lexicon, bigrams, synonyms)
+        return cls(extractor, head, threshold, int(manifest["min_words"]), manifest)
 
     def save(self, folder: Path, manifest: dict[str, Any]) -> None:
         """Write the bundle: component files, the head, and a checksummed manifest."""
         folder.mkdir(parents=True, exist_ok=True)
         self.extractor.lexicon.save(folder / LEXICON_FILE)
         self.extractor.bigrams.save(folder / BIGRAMS_FILE)
+        self.extractor.synonyms.save(folder / SYNONYMS_FILE)
         joblib.dump(self.head, folder / HEAD_FILE, compress=3)
         write_manifest(
             folder,
@@ -156,17 +161,17 @@ class Detector:
         parsed = [Parsed.of(t) for t in texts]
         flags = [self._flags(p) for p in parsed]
         to_score = [i for i, f in enumerate(flags) if not UNSCORABLE & set(f)]
-        proba = self.predict_proba([parsed[i] for i in to_score]) if to_score else np.zeros((0, len(LABELS)))
+        signals = [self.extractor.signals(parsed[i]) for i in to_score]
+        proba = self.predict_proba([parsed[i] for i in to_score], signals)
         results = [Analysis(None, None, None, [], f) for f in flags]
-        for row, i in zip(proba, to_score, strict=True):
-            p = parsed[i]
+        for row, i, sig in zip(proba, to_score, signals, strict=True):
             results[i] = Analysis(
                 score=float(1.0 - row[0]),
                 label=self._label(row),
                 probabilities={lab: float(x) for lab, x in zip(LABELS, row, strict=True)},
-                evidence=find_evidence(p, self.extractor.lexicon, self.extractor.bigrams) if explain else [],
+                evidence=find_evidence(parsed[i], sig) if explain else [],
                 flags=flags[i],
-                sentences=self.sentence_scores(p) if explain else [],
+                sentences=self.sentence_scores(parsed[i]) if explain else [],
             )
         return results
 
@@ -188,8 +193,6 @@ class Detector:
                     lo -= 1
                     n += len(p.sentences[lo])
             windows.append(Parsed.of(p.text[p.sentence_bounds[lo][0] : p.sentence_bounds[hi][1]]))
-        if not windows:
-            return []
         scores = 1.0 - self.predict_proba(windows)[:, 0]
         return [SentenceScore(a, b, float(s)) for (a, b), s in zip(p.sentence_bounds, scores, strict=True)]
 
@@ -209,9 +212,12 @@ class Detector:
             [np.nan if a.score is None else a.score for a in self.analyze_many(texts, explain=False)]
         )
 
-    def predict_proba(self, parsed: Sequence[Parsed]) -> np.ndarray:
-        """Calibrated class probabilities, columns in LABELS order."""
-        features = np.array([self.extractor.vector(p) for p in parsed], dtype=np.float64)
+    def predict_proba(self, parsed: Sequence[Parsed], signals: Sequence[Signals] | None = None) -> np.ndarray:
+        """Calibrated class probabilities, columns in LABELS order (signals are computed if not given)."""
+        if not parsed:
+            return np.zeros((0, len(LABELS)))
+        sigs = signals or [self.extractor.signals(p) for p in parsed]
+        features = np.array([self.extractor.vector(p, s) for p, s in zip(parsed, sigs, strict=True)])
         proba = self.head.predict_proba(features)
         order = [list(self.head.classes_).index(lab) for lab in LABELS]
         return proba[:, order]

@@ -1,26 +1,28 @@
 """Evidence spans: which phrases look spun or machine-translated, and what they probably replaced.
 
-Three sources, each cheap and each tuned to keep false spans on human writing rare:
+Three sources, each cheap and each tuned to keep false spans on human writing rare (the
+features use looser versions of the same signals; the classifier weighs them):
 - lexicon hits (built-in and learned from training pairs) carry a suggested original phrase;
-- rare collocations: an uncommon, lower-case word whose pairs with both neighbours never occur in
-  the reference corpus (the "higher hand" pattern when "higher hand" is not yet in the lexicon);
+- restorations (`synonyms.py`): a word that fits neither neighbour (both word pairs never seen in
+  the reference corpus) and whose common synonym makes a familiar pair ("the constructing work"
+  -> "the building work"), with the restored pair as the suggestion;
 - untranslated words: lower-case words unknown to an English frequency list that contain letters
   outside ASCII ("según", "également").
-Spans never overlap; a lexicon hit wins over the other two.
+Spans never overlap: where two would, the source listed first wins.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from mtdetect.collocations import BigramTable
-from mtdetect.features import Parsed, zipf_table
-from mtdetect.lexicon import Lexicon
+from mtdetect.features import Parsed, Signals, zipf_table
 
 KINDS = ("spun_phrase", "calque", "untranslated_word", "mt_pattern")
-RARE_WORD_ZIPF = 3.0
-RARE_COLLOCATION_CONFIDENCE = 0.35
+LEXICON_MIN_CONFIDENCE = 0.8  # learned spun phrases below this are left to the classifier, not shown
+RESTORED_MIN_COUNT = 10  # evidence needs a better-attested restoration than the features do
+RESTORED_MIN_GAIN = 0.3  # and a swapped-in original clearly more common than the word it replaced
 UNTRANSLATED_CONFIDENCE = 0.5
 
 
@@ -39,39 +41,44 @@ class Evidence:
         return asdict(self)
 
 
-def find_evidence(p: Parsed, lexicon: Lexicon, bigrams: BigramTable) -> list[Evidence]:
-    """All evidence spans in a parsed text, sorted by start."""
-    spans = [
-        Evidence(
-            m.start, m.end, p.text[m.start : m.end], m.entry.kind, m.entry.suggestion, m.entry.confidence
-        )
-        for m in lexicon.find(p.text[: p.word_tokens[-1].end] if p.word_tokens else "")
-    ]
-    taken = [(e.start, e.end) for e in spans]
-    for e in (*_rare_collocations(p, bigrams), *_untranslated(p)):
-        if not any(a < e.end and e.start < b for a, b in taken):
+def find_evidence(p: Parsed, sig: Signals) -> list[Evidence]:
+    """All evidence spans in a parsed text, sorted by start; earlier sources win overlaps."""
+    spans: list[Evidence] = []
+    for e in (*_lexicon_hits(p, sig), *_restored(p, sig), *_untranslated(p)):
+        if not any(o.start < e.end and e.start < o.end for o in spans):
             spans.append(e)
-            taken.append((e.start, e.end))
     return sorted(spans, key=lambda e: e.start)
 
 
-def _rare_collocations(p: Parsed, bigrams: BigramTable) -> list[Evidence]:
-    if bigrams.n_docs == 0:
-        return []
-    zipf = zipf_table()
-    unseen_left: set[int] = set()
-    unseen_right: set[int] = set()
-    for a, b in p.pairs():
-        if bigrams.count(p.words[a], p.words[b]) == 0:
-            unseen_right.add(a)
-            unseen_left.add(b)
+def _lexicon_hits(p: Parsed, sig: Signals) -> list[Evidence]:
+    return [
+        Evidence(
+            m.start, m.end, p.text[m.start : m.end], m.entry.kind, m.entry.suggestion, m.entry.confidence
+        )
+        for m in sig.matches
+        if m.entry.kind != "spun_phrase" or m.entry.confidence >= LEXICON_MIN_CONFIDENCE
+    ]
+
+
+def _restored(p: Parsed, sig: Signals) -> list[Evidence]:
+    unseen = {pair for pair, c in zip(sig.pairs, sig.pair_counts, strict=True) if c == 0}
+    seen = {pair for pair, c in zip(sig.pairs, sig.pair_counts, strict=True) if c > 0}
     out = []
-    for i in unseen_left & unseen_right:
-        tok = p.word_tokens[i]
-        if tok.text.islower() and tok.text.isalpha() and 0 < zipf.get(p.words[i], 0.0) < RARE_WORD_ZIPF:
-            out.append(
-                Evidence(tok.start, tok.end, tok.text, "spun_phrase", None, RARE_COLLOCATION_CONFIDENCE)
-            )
+    for r in sig.restorations:
+        if r.count < RESTORED_MIN_COUNT or r.gain < RESTORED_MIN_GAIN:
+            continue
+        # A swapped-in word fits neither neighbour: human writers' rare pairs usually keep one side.
+        if any((i - 1, i) in seen or (i, i + 1) in seen for i in r.swapped):
+            continue
+        if len(r.swapped) == 1 and not any(
+            pair in unseen for pair in ((r.first - 1, r.first), (r.last, r.last + 1))
+        ):
+            continue
+        start, end = p.word_tokens[r.first].start, p.word_tokens[r.last].end
+        text = p.text[start:end]
+        suggestion = r.suggestion[:1].upper() + r.suggestion[1:] if text[:1].isupper() else r.suggestion
+        confidence = min(0.9, 0.3 + 0.1 * math.log1p(r.count) + 0.1 * r.gain)
+        out.append(Evidence(start, end, text, "spun_phrase", suggestion, round(confidence, 3)))
     return out
 
 

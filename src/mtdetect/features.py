@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from mtdetect.collocations import BigramTable
-from mtdetect.lexicon import Lexicon
+from mtdetect.lexicon import Lexicon, Match
+from mtdetect.synonyms import Restoration, SynonymTable, restorations
 from mtdetect.text import Token, normalize_word, sentence_spans, tokenize
 
 FUNCTION_WORDS: tuple[str, ...] = tuple(
@@ -124,6 +125,7 @@ _SMALL_DIGIT_RE = re.compile(r"^[1-9]$")
 _THOUSANDS_RE = re.compile(r"^\d{3,}'s$")
 _CONTRACTION_RE = re.compile(r"'(?:s|re|ve|ll|d|m)$|n't$")
 COMMON_ZIPF = 3.0  # words at least this frequent (about 1 per million) count as "common" for collocations
+STRONG_RESTORED_COUNT = 10  # a restoration this well attested is rarely a coincidence
 MAX_WORDS = 2000  # features look at the first MAX_WORDS words: enough for a stable estimate, bounded cost
 
 STYLE_NAMES: tuple[str, ...] = (
@@ -171,8 +173,20 @@ COLLOCATION_NAMES: tuple[str, ...] = (
     "rare_word_unseen_rate",
 )
 LEXICON_NAMES: tuple[str, ...] = ("spun_lexicon_rate", "calque_lexicon_rate", "lexicon_confidence_rate")
+RESTORATION_NAMES: tuple[str, ...] = (
+    "restorable_word_rate",
+    "restorable_unseen_share",
+    "restored_log_count",
+    "restored_gain",
+    "strong_restorable_rate",
+)
 FEATURE_NAMES: tuple[str, ...] = (
-    STYLE_NAMES + RARITY_NAMES + COLLOCATION_NAMES + LEXICON_NAMES + tuple(f"fw_{w}" for w in FUNCTION_WORDS)
+    STYLE_NAMES
+    + RARITY_NAMES
+    + COLLOCATION_NAMES
+    + LEXICON_NAMES
+    + RESTORATION_NAMES
+    + tuple(f"fw_{w}" for w in FUNCTION_WORDS)
 )
 
 
@@ -233,14 +247,26 @@ def _rate(count: float, total: int) -> float:
     return count / total if total else 0.0
 
 
+@dataclass
+class Signals:
+    """Per-text lookups shared by the features and the evidence, computed once per text."""
+
+    zipf: list[float]  # Zipf frequency of each word (0 when unknown)
+    pairs: list[tuple[int, int]]  # adjacent word pairs (see Parsed.pairs)
+    pair_counts: np.ndarray  # reference count of each pair
+    matches: list[Match]  # lexicon hits
+    restorations: list[Restoration]  # synonym swaps that make unseen pairs familiar
+
+
 class FeatureExtractor:
-    """Turns texts into the FEATURE_NAMES vector, given the bundle's lexicon and bigram table."""
+    """Turns texts into the FEATURE_NAMES vector, given the bundle's lexicon, bigrams and synonyms."""
 
     names: tuple[str, ...] = FEATURE_NAMES
 
-    def __init__(self, lexicon: Lexicon, bigrams: BigramTable) -> None:
+    def __init__(self, lexicon: Lexicon, bigrams: BigramTable, synonyms: SynonymTable) -> None:
         self.lexicon = lexicon
         self.bigrams = bigrams
+        self.synonyms = synonyms
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         """Feature matrix of shape (len(texts), len(FEATURE_NAMES))."""
@@ -248,47 +274,76 @@ class FeatureExtractor:
             len(texts), len(FEATURE_NAMES)
         )
 
-    def vector(self, p: Parsed) -> list[float]:
+    def signals(self, p: Parsed) -> Signals:
+        """The lexicon, collocation and synonym lookups of one text."""
+        table = zipf_table()
+        zipf = [table.get(w, 0.0) for w in p.words]
+        pairs = p.pairs()
+        counts = self.bigrams.counts_for((p.words[a], p.words[b]) for a, b in pairs)
+        end = p.word_tokens[-1].end if p.word_tokens else 0
+        unseen = [pair for pair, c in zip(pairs, counts, strict=True) if c == 0]
+        return Signals(
+            zipf=zipf,
+            pairs=pairs,
+            pair_counts=counts,
+            matches=self.lexicon.find(p.text[:end]),
+            restorations=restorations(p.words, unseen, self.bigrams, self.synonyms, table),
+        )
+
+    def vector(self, p: Parsed, signals: Signals | None = None) -> list[float]:
         """Features of one parsed text, in FEATURE_NAMES order."""
-        zipf = [zipf_table().get(w, 0.0) for w in p.words]
+        sig = signals or self.signals(p)
         return [
             *_style(p),
-            *_rarity(p, zipf),
-            *self._collocations(p, zipf),
-            *self._lexicon(p),
+            *_rarity(p, sig.zipf),
+            *_collocations(p, sig),
+            *_lexicon(p, sig),
+            *_restorations(p, sig),
             *_function_words(p.words),
         ]
 
-    def _collocations(self, p: Parsed, zipf: list[float]) -> list[float]:
-        pairs = p.pairs()
-        counts = self.bigrams.counts_for((p.words[a], p.words[b]) for a, b in pairs) if pairs else []
-        unseen_common = n_common = 0
-        unseen_at: Counter[int] = Counter()
-        for (a, b), c in zip(pairs, counts, strict=True):
-            if zipf[a] >= COMMON_ZIPF and zipf[b] >= COMMON_ZIPF:
-                n_common += 1
-                unseen_common += c == 0
-            if c == 0:
-                unseen_at[a] += 1
-                unseen_at[b] += 1
-        isolated = sum(1 for i, k in unseen_at.items() if k >= 2)
-        rare_unseen = sum(1 for i in unseen_at if 0 < zipf[i] < 4.0)
-        return [
-            _rate(sum(c == 0 for c in counts), len(pairs)),
-            _rate(unseen_common, n_common),
-            _rate(isolated, len(p.words)),
-            float(np.mean(np.log1p(counts))) if len(counts) else 0.0,
-            _rate(rare_unseen, len(p.words)),
-        ]
 
-    def _lexicon(self, p: Parsed) -> list[float]:
-        end = p.word_tokens[-1].end if p.word_tokens else 0
-        matches = self.lexicon.find(p.text[:end])
-        n = max(len(p.words), 1)
-        spun = sum(m.entry.kind == "spun_phrase" for m in matches)
-        calque = sum(m.entry.kind == "calque" for m in matches)
-        conf = sum(m.entry.confidence for m in matches)
-        return [100 * spun / n, 100 * calque / n, 100 * conf / n]
+def _collocations(p: Parsed, sig: Signals) -> list[float]:
+    zipf, counts = sig.zipf, sig.pair_counts
+    unseen_common = n_common = 0
+    unseen_at: Counter[int] = Counter()
+    for (a, b), c in zip(sig.pairs, counts, strict=True):
+        if zipf[a] >= COMMON_ZIPF and zipf[b] >= COMMON_ZIPF:
+            n_common += 1
+            unseen_common += c == 0
+        if c == 0:
+            unseen_at[a] += 1
+            unseen_at[b] += 1
+    isolated = sum(1 for k in unseen_at.values() if k >= 2)
+    rare_unseen = sum(1 for i in unseen_at if 0 < zipf[i] < 4.0)
+    return [
+        _rate(int((counts == 0).sum()), len(sig.pairs)),
+        _rate(unseen_common, n_common),
+        _rate(isolated, len(p.words)),
+        float(np.mean(np.log1p(counts))) if len(counts) else 0.0,
+        _rate(rare_unseen, len(p.words)),
+    ]
+
+
+def _lexicon(p: Parsed, sig: Signals) -> list[float]:
+    n = max(len(p.words), 1)
+    spun = sum(m.entry.kind == "spun_phrase" for m in sig.matches)
+    calque = sum(m.entry.kind == "calque" for m in sig.matches)
+    conf = sum(m.entry.confidence for m in sig.matches)
+    return [100 * spun / n, 100 * calque / n, 100 * conf / n]
+
+
+def _restorations(p: Parsed, sig: Signals) -> list[float]:
+    rs = sig.restorations
+    words = {i for r in rs for i in (r.first, r.last)}
+    strong = [r for r in rs if r.count >= STRONG_RESTORED_COUNT and r.gain > 0]
+    return [
+        _rate(len(words), len(p.words)),
+        _rate(len(rs), int((sig.pair_counts == 0).sum())),
+        float(np.mean([np.log1p(r.count) for r in rs])) if rs else 0.0,
+        float(np.mean([r.gain for r in rs])) if rs else 0.0,
+        _rate(len(strong), len(p.words)),
+    ]
 
 
 def _style(p: Parsed) -> list[float]:

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import ahocorasick
 
+from mtdetect.align import align
+
 FORMAT_LINE = "# mtdetect-lexicon v1"
 _COLUMNS = ["phrase", "suggestion", "kind", "confidence", "count"]
 
@@ -173,13 +175,15 @@ def learn(
 ) -> Lexicon:
     """Mine (substituted phrase -> original phrase) entries from aligned (original, rewritten) pairs.
 
-    A phrase is kept when it was substituted at least `min_count` times and at least
-    `min_confidence` of all its occurrences, in originals and rewrites alike, were substitutions.
-    That second rule drops swaps into ordinary words ("big" -> "large"), which would fire on
-    human writing.
-    """
-    from mtdetect.align import align  # align imports text only; kept local to show the dependency
+    An entry's confidence estimates P(rewritten | phrase seen) with even odds of either kind of text:
+    its substitutions against its occurrences in the originals. A phrase is kept when it was
+    substituted at least `min_count` times with at least `min_confidence`, which drops swaps into
+    ordinary words ("big" -> "large") that human writers use all the time.
 
+    >>> pairs = [("the upper hand", "the higher hand"), ("an upper hand", "an higher hand")]
+    >>> learn(pairs).entries["higher"].suggestion
+    'upper'
+    """
     pairs = list(pairs)
     swaps: dict[str, Counter[str]] = {}
     for original, rewritten in pairs:
@@ -191,14 +195,13 @@ def learn(
     if not candidates:
         return Lexicon()
     probe = Lexicon(Entry(p, None, kind, 1.0) for p in candidates)
-    seen: Counter[str] = Counter()
-    for original, rewritten in pairs:
-        for text in (original, rewritten):
-            seen.update(normalize_phrase(m.entry.phrase) for m in probe.find(text))
+    in_originals: Counter[str] = Counter()
+    for original, _ in pairs:
+        in_originals.update(m.entry.phrase for m in probe.find(original))
     entries = []
     for phrase, originals in candidates.items():
         n_sub = sum(originals.values())
-        confidence = n_sub / max(seen[phrase], n_sub)
+        confidence = n_sub / (n_sub + in_originals[phrase])
         if confidence >= min_confidence:
             entries.append(Entry(phrase, originals.most_common(1)[0][0], kind, round(confidence, 4), n_sub))
     return Lexicon(entries)

@@ -32,9 +32,10 @@ from mtdetect import data as data_mod
 from mtdetect import metrics
 from mtdetect.bundle import library_versions, read_manifest
 from mtdetect.collocations import BigramTable
-from mtdetect.detector import LABELS, Detector, Threshold
-from mtdetect.features import FeatureExtractor, Parsed
+from mtdetect.detector import LABELS, SYNONYMS_FILE, Detector, Threshold
+from mtdetect.features import FeatureExtractor, Parsed, zipf_table
 from mtdetect.lexicon import Lexicon, learn
+from mtdetect.synonyms import SynonymTable, wordnet_pairs
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class TrainConfig:
     out: Path
     add: list[Path] = field(default_factory=list)
     reference: list[Path] = field(default_factory=list)
+    synonyms: str = "wordnet"  # "wordnet", "none", or the path of a synonyms.tsv.gz (e.g. from a bundle)
     seed: int = 0
     reference_share: float = 0.3
     val_share: float = 0.2
@@ -94,6 +96,7 @@ def config_from_base(base: Path, out: Path, add: list[Path]) -> TrainConfig:
         out=out,
         add=add,
         reference=[Path(p) for p in saved.get("reference", [])],
+        synonyms=str(base / SYNONYMS_FILE),
         seed=saved["seed"],
         reference_share=saved["reference_share"],
         val_share=saved["val_share"],
@@ -139,6 +142,15 @@ def build_resources(
         [p.words[s[0] : s[-1] + 1] for s in p.sentences] for p in map(Parsed.of, originals)
     )
     return Lexicon.builtin().merged_with(mined), bigrams
+
+
+def load_synonyms(spec: str) -> SynonymTable:
+    """The synonym table named by TrainConfig.synonyms."""
+    if spec == "none":
+        return SynonymTable()
+    if spec == "wordnet":
+        return SynonymTable.build(wordnet_pairs(), zipf_table())
+    return SynonymTable.load(Path(spec))
 
 
 def featurize(extractor: FeatureExtractor, examples: list[data_mod.Example], desc: str, progress: bool):
@@ -205,7 +217,7 @@ def train(config: TrainConfig) -> TrainResult:
         parts["reference"], config.lexicon_min_count, [e.text for e in extra.examples]
     )
     log.info("lexicon: %d entries; bigram table from %d reference originals", len(lexicon), bigrams.n_docs)
-    extractor = FeatureExtractor(lexicon, bigrams)
+    extractor = FeatureExtractor(lexicon, bigrams, load_synonyms(config.synonyms))
 
     usable = [e for e in fit.examples if len(e.text.split()) >= config.min_words]
     x_fit = featurize(extractor, usable, "features (fit)", config.progress)
@@ -225,7 +237,15 @@ def train(config: TrainConfig) -> TrainResult:
         "name": config.out.name,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "libraries": library_versions(),
-        "components": [{"name": "features", "kind": "handcrafted", "lexicon_entries": len(lexicon)}],
+        "components": [
+            {
+                "name": "features",
+                "kind": "handcrafted",
+                "lexicon_entries": len(lexicon),
+                "synonym_entries": len(extractor.synonyms),
+                "reference_docs": bigrams.n_docs,
+            }
+        ],
         "head": {"kind": config.head, "calibration": "isotonic, 3 group folds"},
         "training": {
             "data_sha256": dataset.sha256,

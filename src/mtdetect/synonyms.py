@@ -1,0 +1,146 @@
+"""Undoing a spinner: which synonym swap would turn a never-seen word pair into a familiar one?
+
+A spinner replaces a word of a familiar phrase with a thesaurus synonym ("upper hand" -> "higher
+hand", "artificial intelligence" -> "counterfeit consciousness"). The result is a word pair that
+the reference corpus never contains, while swapping one of its words back to a common synonym gives
+a pair that it contains often. Finding such a swap both scores the text and proposes the likely
+original phrase, for the evidence shown to the user.
+
+`SynonymTable` maps a word to its common synonyms (built from WordNet, plus simple inflections, at
+training time) and is stored in the bundle as gzip-compressed TSV with a version line, never pickled.
+Deliberate shortcuts: no part-of-speech or sense check (the reference counts stand in for context),
+at most `MAX_CANDIDATES` synonyms tried per word, and only single-word synonyms.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mtdetect.collocations import BigramTable
+
+FORMAT_LINE = "# mtdetect-synonyms v1"
+MAX_CANDIDATES = 12
+MIN_RESTORED_COUNT = 3  # a restored pair must occur at least this often in the reference corpus
+COMMON_ZIPF = 3.0  # a likely original is a common word (about once per million words or more)
+_INFLECTIONS = ("s", "es", "ed", "d", "ing")
+
+
+@dataclass(frozen=True)
+class Restoration:
+    """The word pair `first, last` (indices) probably replaced `suggestion`; `count` is the reference
+    count of the restored pair, `gain` how much more frequent the swapped-in words are (Zipf)."""
+
+    first: int
+    last: int
+    suggestion: str
+    count: int
+    gain: float
+    swapped: tuple[int, ...] = ()  # which of the two words the suggestion replaces
+
+
+class SynonymTable:
+    """Word -> common synonyms, most frequent first."""
+
+    def __init__(self, table: Mapping[str, Sequence[str]] | None = None) -> None:
+        self.table: dict[str, tuple[str, ...]] = {w: tuple(s) for w, s in (table or {}).items() if s}
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def get(self, word: str) -> tuple[str, ...]:
+        return self.table.get(word, ())
+
+    @classmethod
+    def build(
+        cls, pairs: Iterable[tuple[str, str]], zipf: Mapping[str, float], inflect: bool = True
+    ) -> SynonymTable:
+        """From (word, synonym) pairs, keep single-word synonyms that are common English words.
+
+        With `inflect`, a pair also yields its regular inflections when both forms are known words
+        ("officer"/"official" -> "officers"/"officials").
+        """
+        table: dict[str, set[str]] = {}
+        for word, syn in pairs:
+            if word == syn or not (word.isalpha() and syn.isalpha()):
+                continue
+            forms = [(word, syn)]
+            if inflect:
+                forms += [(word + s, syn + s) for s in _INFLECTIONS]
+            for w, s in forms:
+                if zipf.get(s, 0.0) >= COMMON_ZIPF and zipf.get(w, 0.0) > 0.0:
+                    table.setdefault(w, set()).add(s)
+        return cls(
+            {w: sorted(s, key=lambda x: (-zipf.get(x, 0.0), x))[:MAX_CANDIDATES] for w, s in table.items()}
+        )
+
+    def save(self, path: Path) -> None:
+        lines = [FORMAT_LINE] + [f"{w}\t{' '.join(s)}" for w, s in sorted(self.table.items())]
+        with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as f:
+            f.write("\n".join(lines) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> SynonymTable:
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            first = f.readline().rstrip("\n")
+            if first != FORMAT_LINE:
+                raise ValueError(f"{path}: not an mtdetect synonym table")
+            table = {}
+            for line in f:
+                word, _, syns = line.rstrip("\n").partition("\t")
+                table[word] = tuple(syns.split())
+        return cls(table)
+
+
+def wordnet_pairs() -> Iterator[tuple[str, str]]:
+    """(word, synonym) pairs over all single-word WordNet lemmas, any sense and part of speech.
+
+    Raises `mtdetect.rewrite.WordNetUnavailable` when WordNet is not installed.
+    """
+    from mtdetect.rewrite.wordnet import WordNetSynonyms, load_wordnet  # needs NLTK and Debian's WordNet
+
+    reader = load_wordnet()
+    source = WordNetSynonyms(reader, "random_sense")
+    for word in reader.all_lemma_names():
+        if word.isalpha() and word.islower():
+            for syn in source.synonyms(word):
+                if " " not in syn:
+                    yield word, syn
+
+
+def restorations(
+    words: Sequence[str],
+    unseen_pairs: Iterable[tuple[int, int]],
+    bigrams: BigramTable,
+    table: SynonymTable,
+    zipf: Mapping[str, float],
+) -> list[Restoration]:
+    """Best synonym swap, if any, for each never-seen adjacent pair `(a, b)` of word indices.
+
+    One word of the pair, or both, may be swapped; the swap that gives the most frequent pair wins.
+
+    >>> table = SynonymTable({"higher": ("upper",)})
+    >>> bigrams = BigramTable.build([[["the", "upper", "hand"]]] * 5, bits=10)
+    >>> [r.suggestion for r in restorations(["the", "higher", "hand"], [(1, 2)], bigrams, table, {})]
+    ['upper hand']
+    """
+    out = []
+    for a, b in unseen_pairs:
+        wa, wb = words[a], words[b]
+        syn_a, syn_b = table.get(wa), table.get(wb)
+        if not syn_a and not syn_b:
+            continue
+        candidates = [(s, wb, a, a) for s in syn_a] + [(wa, t, b, b) for t in syn_b]
+        candidates += [(s, t, a, b) for s in syn_a[:4] for t in syn_b[:4]]
+        counts = bigrams.counts_for((x, y) for x, y, _, _ in candidates)
+        best = int(counts.argmax())
+        if counts[best] < MIN_RESTORED_COUNT:
+            continue
+        x, y, first, last = candidates[best]
+        swapped = [(x, wa)] * (first == a) + [(y, wb)] * (last == b)
+        gain = sum(zipf.get(new, 0.0) - zipf.get(old, 0.0) for new, old in swapped) / len(swapped)
+        swapped_idx = tuple(i for i, hit in ((a, first == a), (b, last == b)) if hit)
+        out.append(Restoration(a, b, f"{x} {y}", int(counts[best]), gain, swapped_idx))
+    return out
