@@ -1,6 +1,14 @@
 """Spinners that rewrite human text into labelled spun-article training positives."""
 
 from mtdetect.rewrite.base import Rewrite, Rewriter, Substitution, SynonymSource
+from mtdetect.rewrite.mt import (
+    ApertiumEngine,
+    MTEngine,
+    MTError,
+    MTUnavailable,
+    RoundTripTranslator,
+    available_pivots,
+)
 from mtdetect.rewrite.spinner import (
     DEFAULT_SKIP_WORDS,
     Compose,
@@ -10,21 +18,31 @@ from mtdetect.rewrite.spinner import (
     select_paragraphs,
     wordnet_spinner,
 )
+from mtdetect.rewrite.thesaurus import MythesSynonyms, ThesaurusUnavailable, thesaurus_spinner
 from mtdetect.rewrite.wordnet import WordNetSynonyms, WordNetUnavailable, load_wordnet
 
 __all__ = [
     "DEFAULT_SKIP_WORDS",
+    "ApertiumEngine",
     "Compose",
+    "MTEngine",
+    "MTError",
+    "MTUnavailable",
+    "MythesSynonyms",
     "Rewrite",
     "Rewriter",
+    "RoundTripTranslator",
     "SideEffectSpinner",
     "Substitution",
     "SynonymSource",
     "SynonymSpinner",
+    "ThesaurusUnavailable",
     "WordNetSynonyms",
     "WordNetUnavailable",
+    "available_pivots",
     "compose_rewrites",
     "load_wordnet",
     "select_paragraphs",
+    "thesaurus_spinner",
     "wordnet_spinner",
 ]
