@@ -8,25 +8,23 @@ message (the traceback only with -v), 2 usage error.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from tqdm import tqdm
 
 from mtdetect._version import __version__
 from mtdetect.bundle import BundleError, default_model_dir, read_manifest
 from mtdetect.data import DataError
-from mtdetect.detector import LABELS, Detector
+from mtdetect.detector import Detector
 from mtdetect.documents import Document, find_files, read_document
+from mtdetect.output import OutputConflict, RowWriter, check_output, open_output
 
 log = logging.getLogger("mtdetect")
-ROW_FIELDS = ("path", "score", "label", "probabilities", "flags", "error")
 BATCH_SIZE = 32
 
 
@@ -52,6 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--glob", help="file-name pattern inside folders, e.g. '*.txt' (default: known suffixes)")
     sc.add_argument("--recursive", action="store_true", help="descend into sub-folders")
     sc.add_argument("--evidence", action="store_true", help="add the flagged spans to each JSONL row")
+    again = sc.add_mutually_exclusive_group()
+    again.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the rows already in -o FILE and score only the missing files",
+    )
+    again.add_argument("--overwrite", action="store_true", help="replace a non-empty -o FILE")
 
     info = sub.add_parser("info", parents=[common], help="print what a model's manifest says")
     info.add_argument("model", nargs="?", type=Path, help="model folder (default: the shipped model)")
@@ -117,7 +122,7 @@ def _configure_logging(level: int) -> None:
 
 
 # -- score ------------------------------------------------------------------------------------
-def _batches(docs: Iterator[Document], size: int) -> Iterator[list[Document]]:
+def _batches(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
     batch: list[Document] = []
     for doc in docs:
         batch.append(doc)
@@ -126,6 +131,17 @@ def _batches(docs: Iterator[Document], size: int) -> Iterator[list[Document]]:
             batch = []
     if batch:
         yield batch
+
+
+def _unique(paths: Iterable[Path]) -> list[Path]:
+    """`paths` without repeats (a file named twice, or named and inside a named folder), first kept."""
+    seen: set[str] = set()
+    out = []
+    for p in paths:
+        if str(p) not in seen:
+            seen.add(str(p))
+            out.append(p)
+    return out
 
 
 def score_documents(detector: Detector, docs: list[Document], evidence: bool = False) -> list[dict[str, Any]]:
@@ -171,63 +187,39 @@ def score_documents(detector: Detector, docs: list[Document], evidence: bool = F
     return rows
 
 
-class RowWriter:
-    """Writes rows as JSON Lines or CSV, whole lines only, flushed after each row."""
-
-    def __init__(self, out: TextIO, fmt: str) -> None:
-        self.out = out
-        self.fmt = fmt
-        if fmt == "csv":
-            self.out.write(
-                ",".join(["path", "score", "label", *(f"p_{lab}" for lab in LABELS), "flags", "error"])
-            )
-            self.out.write("\n")
-
-    def write(self, row: dict[str, Any]) -> None:
-        if self.fmt == "jsonl":
-            line = json.dumps(row, ensure_ascii=False)
-        else:
-            probs = row["probabilities"] or {}
-            buf = io.StringIO()
-            csv.writer(buf, lineterminator="").writerow(
-                [
-                    row["path"],
-                    _fmt(row["score"]),
-                    row["label"] or "",
-                    *(_fmt(probs.get(lab)) for lab in LABELS),
-                    ";".join(row["flags"]),
-                    row["error"] or "",
-                ]
-            )
-            line = buf.getvalue()
-        self.out.write(line + "\n")
-        self.out.flush()
-
-
-def _fmt(x: float | None) -> str:
-    return "" if x is None else f"{x:.6f}"
-
-
 def cmd_score(args: argparse.Namespace) -> int:
-    detector = Detector.load(args.model)
     if args.evidence and args.format == "csv":
         raise UsageError("--evidence needs --format jsonl")
-    paths = list(find_files(args.paths, args.glob, args.recursive))
-    out = args.output.open("w", encoding="utf-8", newline="") if args.output else sys.stdout
+    if (args.resume or args.overwrite) and not args.output:
+        raise UsageError("--resume and --overwrite need -o FILE")
     try:
-        writer = RowWriter(out, args.format)
-        bar = tqdm(total=len(paths), unit="file", disable=args.quiet, file=sys.stderr)
-        n_errors = 0
-        for batch in _batches((read_document(p) for p in paths), BATCH_SIZE):
+        if args.output:  # fail before the slow model load; open_output checks again
+            check_output(args.output, args.resume, args.overwrite)
+        detector = Detector.load(args.model)
+        paths = _unique(find_files(args.paths, args.glob, args.recursive))
+        if args.output:
+            writer, done = open_output(args.output, args.format, args.resume, args.overwrite)
+        else:
+            writer, done = RowWriter(sys.stdout, args.format), set()
+    except OutputConflict as exc:
+        raise UsageError(str(exc)) from exc
+    todo = [p for p in paths if str(p) not in done]
+    if done:
+        log.info("resuming: %d of %d files already in %s", len(paths) - len(todo), len(paths), args.output)
+    n_errors = 0
+    try:
+        bar = tqdm(
+            total=len(paths), initial=len(paths) - len(todo), unit="file", disable=args.quiet, file=sys.stderr
+        )
+        for batch in _batches((read_document(p) for p in todo), BATCH_SIZE):
             for row in score_documents(detector, batch, args.evidence):
                 writer.write(row)
                 n_errors += row["error"] is not None
             bar.update(len(batch))
         bar.close()
     finally:
-        if args.output:
-            out.close()
-    log.info("scored %d files (%d with errors)", len(paths), n_errors)
+        writer.close()
+    log.info("scored %d files (%d with errors)", len(todo), n_errors)
     return 0
 
 
