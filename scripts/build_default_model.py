@@ -1,93 +1,143 @@
 """Rebuild the shipped model from ../shared/data in one command.
 
-    python scripts/build_default_model.py            # writes work/default/*.jsonl and models/default
+    python scripts/build_default_model.py            # writes work/default/ and models/default
 
-Recipe (v1): originals are Wikinews and Wikipedia articles, Europarl pseudo-documents written in
-English or translated by humans, and TED talks translated by humans; spun positives come from the
-project's WordNet spinner (random sense, 3-15% of words, some with spinner side-effects, some only
-partly spun); translated positives are Europarl and TED machine translations. MADLAD is left out of
-training: its Europarl output is mostly cut off mid-sentence, so its documents are much shorter.
+Recipe: originals are Wikinews and Wikipedia articles, Europarl pseudo-documents written in English
+or translated by humans, and TED talks translated by humans. Each wiki article is either spun by one
+of the spinner family (WordNet random/first-sense/frequent-lemma, Mythes thesaurus by frequency or
+as listed; 3-15% of words; some with spinner side-effects), round-tripped through Apertium (Spanish,
+Catalan, Galician, Esperanto; Serbo-Croatian is kept out as an unseen engine for evaluation), or left
+as it is. Translated positives are also Europarl and TED machine translations. MADLAD is left out: its
+Europarl output is mostly cut off mid-sentence, so its documents are much shorter.
+
+Besides the JSONL files that `train` reads, the rows are saved as a Hugging Face `datasets` folder
+(`work/default/hf`) with the split of every group, and the counts go to `work/default/counts.json`
+for the data card. The same seed gives the same files.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import shutil
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from tqdm import tqdm
 
 from mtdetect import corpora
 from mtdetect.bundle import sha256_file
-from mtdetect.data import write_jsonl
-from mtdetect.pairs import make_pairs
-from mtdetect.rewrite import wordnet_spinner
+from mtdetect.data import assign_split, write_jsonl
+from mtdetect.pairs import REWRITERS, build_rewriters, make_pairs
 from mtdetect.training import TrainConfig, summary_lines, train
 
 ROOT = Path(__file__).resolve().parents[1]
-SPIN_SHARE = {"wikinews": 0.55, "wikipedia": 0.25}
+# What happens to a wiki article: spun, round-tripped through MT, or kept as it is.
+SHARES = {"wikinews": {"spun": 0.45, "translated": 0.2}, "wikipedia": {"spun": 0.25, "translated": 0.1}}
 WIKIPEDIA_LIMIT = 3500
 HELD_OUT_SOURCES = ("europarl/madlad",)
-# Wikipedia articles past WIKIPEDIA_LIMIT: only for the collocation table, never trained or tested on.
-REFERENCE_FILE = "reference.jsonl"
+HELD_OUT_GENERATORS = ("apertium-hbs",)
+REFERENCE_FILE = "reference.jsonl"  # Wikipedia past WIKIPEDIA_LIMIT: collocation table only
+SPLITS = {"reference": 0.45, "fit": 0.35, "val": 0.2}
 
 
-def spinners() -> list:
-    out = []
-    for rate in (0.03, 0.06, 0.10, 0.15):
-        out.append(wordnet_spinner("random_sense", rate))
-        out.append(wordnet_spinner("random_sense", rate, side_effect_rate=0.3))
-    out.append(wordnet_spinner("random_sense", 0.12, paragraph_share=0.5))
-    return out
+def fate(doc_id: str, shares: dict[str, float], seed: int) -> str:
+    h = int.from_bytes(hashlib.sha256(f"fate:{seed}:{doc_id}".encode()).digest()[:8], "big") / 2**64
+    if h < shares["spun"]:
+        return "spun"
+    return "translated" if h < shares["spun"] + shares["translated"] else "original"
 
 
-def chosen(doc_id: str, share: float, seed: int) -> bool:
-    h = int.from_bytes(hashlib.sha256(f"spin:{seed}:{doc_id}".encode()).digest()[:8], "big") / 2**64
-    return h < share
-
-
-def build_data(shared: Path, work: Path, seed: int) -> list[Path]:
+def build_data(shared: Path, work: Path, seed: int, generators: list[str] | None = None) -> list[Path]:
+    """Write the training JSONL files (and the HF dataset and counts) into `work`."""
     work.mkdir(parents=True, exist_ok=True)
+    names = generators or [n for n in REWRITERS if n not in HELD_OUT_GENERATORS]
     wiki = [
         *corpora.read_wiki(shared / "wikinews" / "train.jsonl", "wikinews"),
         *corpora.read_wiki(shared / "wikipedia" / "train.jsonl", "wikipedia", limit=WIKIPEDIA_LIMIT),
     ]
-    to_spin = [d for d in wiki if chosen(d.group, SPIN_SHARE[d.source], seed)]
-    spun_ids = set()
+    fates = {d.group: fate(d.group, SHARES[d.source], seed) for d in wiki}
     pair_rows = []
-    for row in make_pairs(
-        tqdm([(d.group, d.text, d.source) for d in to_spin], desc="spinning", file=sys.stderr),
-        spinners(),
-        seed,
-    ):
-        spun_ids.add(row["id"])
-        pair_rows.append(row)
+    for kind in ("spun", "translated"):
+        rewriters = build_rewriters(
+            [n for n in names if (n.startswith("apertium-")) == (kind == "translated")]
+        )
+        docs = [(d.group, d.text, d.source) for d in wiki if fates[d.group] == kind]
+        with tqdm(total=len(docs), desc=f"making {kind} pairs", file=sys.stderr) as bar:
+            pair_rows += list(make_pairs(docs, rewriters, seed, progress=bar.update))
+    paired = {row["id"] for row in pair_rows}
     singles = [
         {"text": d.text, "label": "original", "id": d.group, "source": d.source}
         for d in wiki
-        if d.group not in spun_ids
+        if d.group not in paired
     ]
     translated = [
-        {"text": d.text, "label": d.label, "id": d.group, "source": d.source}
+        {"text": d.text, "label": d.label, "id": d.group, "source": d.source, "generator": d.source}
         for d in [
             *corpora.europarl_documents(shared / "europarl", seed=seed),
             *corpora.ted_documents(shared / "ted_zhen" / "segments.jsonl"),
         ]
         if d.source not in HELD_OUT_SOURCES
     ]
+    for row in translated:
+        if row["label"] == "original":
+            del row["generator"]
     reference = [
         {"text": d.text, "label": "original", "id": d.group, "source": d.source}
         for d in corpora.read_wiki(shared / "wikipedia" / "train.jsonl", "wikipedia")
     ][WIKIPEDIA_LIMIT:]
-    paths = [work / "spun_pairs.jsonl", work / "originals.jsonl", work / "translations.jsonl"]
+    paths = [work / "pairs.jsonl", work / "originals.jsonl", work / "translations.jsonl"]
     for path, rows in zip(
         [*paths, work / REFERENCE_FILE], (pair_rows, singles, translated, reference), strict=True
     ):
         print(f"{path}: {write_jsonl(rows, path)} rows", file=sys.stderr)
+    save_dataset(work, pair_rows, singles, translated, seed)
     return paths
+
+
+def save_dataset(
+    work: Path, pair_rows: list[dict], singles: list[dict], translated: list[dict], seed: int
+) -> None:
+    """One row per text with its label, source, generator and split, as an HF dataset, plus counts."""
+    from datasets import Dataset
+
+    rows = []
+    for r in pair_rows:
+        rows.append(
+            {
+                "text": r["original"],
+                "label": "original",
+                "id": r["id"],
+                "source": r["source"],
+                "generator": "",
+            }
+        )
+        rows.append(
+            {
+                "text": r["rewritten"],
+                "label": r["kind"],
+                "id": r["id"],
+                "source": r["source"],
+                "generator": r["generator"],
+            }
+        )
+    rows += [{**r, "generator": r.get("generator", "")} for r in singles + translated]
+    for r in rows:
+        r["split"] = assign_split(r["id"], SPLITS, seed)
+    Dataset.from_list(rows).save_to_disk(str(work / "hf"))
+    counts = Counter((r["source"], r["generator"] or "-", r["label"]) for r in rows)
+    (work / "counts.json").write_text(
+        json.dumps(
+            [
+                {"source": s, "generator": g, "label": lab, "rows": n}
+                for (s, g, lab), n in sorted(counts.items())
+            ],
+            indent=1,
+        )
+    )
 
 
 def install(model: Path, target: Path) -> None:
@@ -110,21 +160,25 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "default")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--head", choices=("gbdt", "logistic"), default="gbdt")
-    parser.add_argument("--reference-share", type=float, default=0.45)
     parser.add_argument("--skip-data", action="store_true", help="reuse the JSONL already in --work")
+    parser.add_argument("--data-only", action="store_true", help="build the data, do not train")
     args = parser.parse_args()
     started = time.time()
     if args.skip_data:
         paths = sorted(p for p in args.work.glob("*.jsonl") if p.name != REFERENCE_FILE)
     else:
         paths = build_data(args.shared, args.work, args.seed)
+    if args.data_only:
+        return 0
     config = TrainConfig(
         data=paths,
         out=args.work / args.out.name,
         reference=[args.work / REFERENCE_FILE],
+        synonyms="wordnet+thesaurus",
         seed=args.seed,
         head=args.head,
-        reference_share=args.reference_share,
+        reference_share=SPLITS["reference"],
+        val_share=SPLITS["val"],
     )
     result = train(config)
     print("\n".join(summary_lines(result.metrics)))

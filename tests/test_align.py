@@ -1,4 +1,5 @@
-from mtdetect.align import align
+from mtdetect.align import align, format_table
+from mtdetect.report import render_diff
 
 
 def test_align_recovers_substitutions_with_offsets_in_both_texts():
@@ -30,3 +31,20 @@ def test_align_handles_empty_sides():
     result = align("", "new text")
     assert [(e.op, e.orig_start, e.orig_end) for e in result.edits] == [("insert", 0, 0)]
     assert result.changed_share == 0.0
+
+
+def test_format_table_lists_edits_and_share():
+    table = format_table(align("The White House had the upper hand.", "The White Home had the higher hand."))
+    lines = table.splitlines()
+    assert lines[0].split() == ["edit", "original", "rewritten"]
+    assert lines[1].split() == ["replace", "House", "Home"]
+    assert lines[-1] == "2 edits; 28.6% of the original's words changed"
+
+
+def test_render_diff_marks_edits_and_escapes():
+    original = "Keep <b>calm</b> and the upper hand."
+    rewritten = "Keep <b>calm</b> and the higher hand <script>x</script>."
+    page = render_diff(original, rewritten, align(original, rewritten))
+    assert "<del>upper</del>" in page and '<ins title="was: upper">higher</ins>' in page
+    assert "<script" not in page and "script&gt;x&lt;/script" in page
+    assert page.count("<tr>") == 1 + len(align(original, rewritten).edits)

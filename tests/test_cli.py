@@ -160,3 +160,61 @@ def test_train_usage_and_data_errors(capsys, tmp_path):
     bad.write_text('{"text": "x", "label": "weird"}\n')
     code, _, err = run(capsys, "train", "--data", bad, "--out", tmp_path / "m")
     assert code == 1 and "bad.jsonl:1: 'label' must be one of" in err
+
+
+def test_report_writes_one_page_with_every_file(capsys, articles, bundle, tmp_path):
+    out = tmp_path / "report.html"
+    code, _, _ = run(capsys, "report", articles, "--model", bundle, "-o", out, "-q")
+    page = out.read_text(encoding="utf-8")
+    assert code == 0
+    for name in ("a_original.txt", "b_spun.md", "c_page.html", "d_binary.txt", "e_empty.txt"):
+        assert name in page
+    assert "binary file, not text" in page and 'class="ev ev-spun_phrase"' in page
+
+
+def test_diff_prints_the_substitutions_and_writes_html(capsys, tmp_path):
+    (tmp_path / "o.txt").write_text("The White House had the upper hand.", encoding="utf-8")
+    (tmp_path / "r.txt").write_text("The White Home had the higher hand.", encoding="utf-8")
+    code, out, _ = run(capsys, "diff", tmp_path / "o.txt", tmp_path / "r.txt", "--html", tmp_path / "d.html")
+    assert code == 0
+    assert out.splitlines()[1].split() == ["replace", "House", "Home"]
+    assert "<del>upper</del>" in (tmp_path / "d.html").read_text(encoding="utf-8")
+    code, _, err = run(capsys, "diff", tmp_path / "o.txt", tmp_path / "missing.txt")
+    assert code == 1 and "missing.txt: no such file" in err
+
+
+def test_make_pairs_errors_are_clear(capsys, tmp_path):
+    (tmp_path / "a.txt").write_text("An original article. " * 20, encoding="utf-8")
+    code, _, err = run(
+        capsys,
+        "make-pairs",
+        "--originals",
+        tmp_path,
+        "--out",
+        tmp_path / "p.jsonl",
+        "--generators",
+        "nosuchspinner",
+    )
+    assert code == 1 and "unknown generator 'nosuchspinner'" in err
+
+
+def test_make_pairs_with_wordnet(capsys, tmp_path):
+    pytest.importorskip("nltk")
+    from mtdetect.rewrite import WordNetUnavailable, load_wordnet
+
+    try:
+        load_wordnet()
+    except WordNetUnavailable:
+        pytest.skip("WordNet is not installed")
+    folder = tmp_path / "originals"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"{i}.txt").write_text(make_original(random.Random(i)), encoding="utf-8")
+    out = tmp_path / "pairs.jsonl"
+    argv = ["make-pairs", "--originals", folder, "--out", out, "--generators", "wordnet-random-15", "-q"]
+    assert run(capsys, *argv)[0] == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 3 and all(r["kind"] == "spun" and r["generator"] == "wordnet-random-15" for r in rows)
+    assert all(r["original"] != r["rewritten"] for r in rows)
+    first = out.read_text()
+    assert run(capsys, *argv)[0] == 0 and out.read_text() == first  # same seed, same output

@@ -73,3 +73,14 @@ def align(original: str, rewritten: str) -> Alignment:
         n_start, n_end, n_text = _span(rewritten, b_toks, j1, j2, b_anchor)
         edits.append(Edit(o_start, o_end, n_start, n_end, o_text, n_text, op))
     return Alignment(edits, changed / len(a) if a else 0.0)
+
+
+def format_table(alignment: Alignment) -> str:
+    """The substitution table as aligned plain text, one edit per line, with a closing share line."""
+    rows = [("edit", "original", "rewritten")] + [(e.op, e.original, e.replacement) for e in alignment.edits]
+    widths = [max(len(r[i]) for r in rows) for i in range(2)]
+    lines = [f"{op:<{widths[0]}}  {orig:<{widths[1]}}  {new}".rstrip() for op, orig, new in rows]
+    lines.append(
+        f"{len(alignment.edits)} edits; {alignment.changed_share:.1%} of the original's words changed"
+    )
+    return "\n".join(lines)

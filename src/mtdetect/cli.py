@@ -1,4 +1,4 @@
-"""Command line: `mtdetect score|info|train ...`.
+"""Command line: `mtdetect score|report|diff|info|train|make-pairs ...`.
 
 Data (JSON Lines or CSV rows) go to stdout or `-o`; logs and the progress bar go to stderr.
 Exit codes: 0 ok (per-file problems are reported in the rows), 1 runtime failure with a one-line
@@ -18,8 +18,7 @@ from typing import Any
 from tqdm import tqdm
 
 from mtdetect._version import __version__
-from mtdetect.bundle import BundleError, default_model_dir, read_manifest
-from mtdetect.data import DataError
+from mtdetect.bundle import default_model_dir, read_manifest
 from mtdetect.detector import Detector
 from mtdetect.documents import Document, find_files, read_document
 from mtdetect.output import OutputConflict, RowWriter, check_output, open_output
@@ -62,8 +61,40 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("model", nargs="?", type=Path, help="model folder (default: the shipped model)")
     info.add_argument("--json", action="store_true", help="print the whole manifest as JSON")
 
+    rep = sub.add_parser("report", parents=[common], help="write an HTML report of articles with highlights")
+    rep.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    rep.add_argument("-o", "--output", type=Path, required=True, help="the HTML file to write")
+    rep.add_argument("--model", type=Path, help="model folder (default: the shipped model)")
+    rep.add_argument("--glob", help="file-name pattern inside folders (default: known suffixes)")
+    rep.add_argument("--recursive", action="store_true", help="descend into sub-folders")
+
+    diff = sub.add_parser(
+        "diff", parents=[common], help="align an original with its rewrite and list the swaps"
+    )
+    diff.add_argument("original", type=Path)
+    diff.add_argument("rewritten", type=Path)
+    diff.add_argument("--html", type=Path, help="also write the marked-up rewrite as an HTML page")
+
     tr = sub.add_parser("train", parents=[common], help="train a model bundle from labelled JSONL")
     add_train_arguments(tr)
+
+    mp = sub.add_parser("make-pairs", parents=[common], help="rewrite human originals into training pairs")
+    mp.add_argument(
+        "--originals",
+        nargs="+",
+        type=Path,
+        required=True,
+        metavar="PATH",
+        help="folders or files of articles, or JSONL with a 'text' field",
+    )
+    mp.add_argument("--out", type=Path, required=True, help="pairs JSONL to write")
+    mp.add_argument(
+        "--generators",
+        nargs="+",
+        metavar="NAME",
+        help="generator names or families (default: every spinner; add e.g. apertium-spa for round-trip MT)",
+    )
+    mp.add_argument("--seed", type=int, default=0)
     return parser
 
 
@@ -83,6 +114,13 @@ def add_train_arguments(tr: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="extra human-written JSONL used only for the collocation table",
     )
+    tr.add_argument(
+        "--synonyms",
+        default="wordnet",
+        help="synonym table for restoring spun phrases: 'wordnet', 'thesaurus', 'wordnet+thesaurus' "
+        "(Debian's wordnet-base and mythes-en-us), "
+        "'none', or a synonyms.tsv.gz file",
+    )
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--head", choices=("gbdt", "logistic"), default="gbdt")
     tr.add_argument("--max-fpr", type=float, default=0.01, help="false-positive budget for the threshold")
@@ -96,12 +134,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO)
-    handlers = {"score": cmd_score, "info": cmd_info, "train": cmd_train}
+    handlers = {
+        "score": cmd_score,
+        "report": cmd_report,
+        "diff": cmd_diff,
+        "info": cmd_info,
+        "train": cmd_train,
+        "make-pairs": cmd_make_pairs,
+    }
     try:
         return handlers[args.command](args)
     except UsageError as exc:
         parser.error(str(exc))  # exits with code 2
-    except (BundleError, DataError, ValueError, OSError) as exc:
+    except (RuntimeError, ValueError, OSError) as exc:  # BundleError and DataError among them
         if args.verbose:
             log.exception("failed")
         print(f"mtdetect: error: {exc}", file=sys.stderr)
@@ -223,6 +268,72 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- report and diff --------------------------------------------------------------------------
+def cmd_report(args: argparse.Namespace) -> int:
+    from mtdetect.report import ReportItem, write_report
+
+    detector = Detector.load(args.model)
+    paths = _unique(find_files(args.paths, args.glob, args.recursive))
+    items = []
+    for batch in _batches(
+        (read_document(p) for p in tqdm(paths, disable=args.quiet, file=sys.stderr)), BATCH_SIZE
+    ):
+        readable = [d for d in batch if d.error is None and d.text is not None]
+        analyses = dict(
+            zip(
+                map(id, readable),
+                detector.analyze_many([d.text for d in readable], explain=True),
+                strict=True,
+            )
+        )
+        items += [ReportItem(d.path, d.text, analyses.get(id(d)), d.error) for d in batch]
+    write_report(items, args.output, model_info=detector.manifest)
+    log.info("wrote %s (%d files)", args.output, len(items))
+    return 0
+
+
+def _read_text(path: Path) -> str:
+    doc = read_document(path)
+    if doc.error or doc.text is None:
+        raise OSError(f"{path}: {doc.error}")
+    return doc.text
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from mtdetect.align import align, format_table
+
+    original, rewritten = _read_text(args.original), _read_text(args.rewritten)
+    alignment = align(original, rewritten)
+    print(format_table(alignment))
+    if args.html:
+        from mtdetect.report import render_diff
+
+        args.html.write_text(render_diff(original, rewritten, alignment), encoding="utf-8")
+    return 0
+
+
+# -- make-pairs -------------------------------------------------------------------------------
+def cmd_make_pairs(args: argparse.Namespace) -> int:
+    from mtdetect.data import write_jsonl
+    from mtdetect.pairs import (
+        DEFAULT_SPINNERS,
+        build_rewriters,
+        expand_generators,
+        make_pairs,
+        read_originals,
+    )
+
+    names = expand_generators(args.generators) if args.generators else list(DEFAULT_SPINNERS)
+    rewriters = build_rewriters(names)
+    originals = list(read_originals(args.originals))
+    if not originals:
+        raise UsageError("no readable originals in --originals")
+    with tqdm(total=len(originals), disable=args.quiet, file=sys.stderr, unit="doc") as bar:
+        n = write_jsonl(make_pairs(originals, rewriters, args.seed, progress=bar.update), args.out)
+    log.info("wrote %d pairs from %d originals to %s", n, len(originals), args.out)
+    return 0
+
+
 # -- info -------------------------------------------------------------------------------------
 def cmd_info(args: argparse.Namespace) -> int:
     folder = args.model or default_model_dir()
@@ -271,6 +382,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             data=args.data,
             out=args.out,
             reference=args.reference,
+            synonyms=args.synonyms,
             seed=args.seed,
             head=args.head,
             max_fpr=args.max_fpr,

@@ -5,6 +5,8 @@ Each line is either a pair or a single text:
     {"original": str, "rewritten": str, "kind": "spun"|"translated", "id"?: str, "source"?: str}
     {"text": str, "label": "original"|"spun"|"translated", "id"?: str, "source"?: str}
 
+Both may carry `"generator"`, the name of the rewriter that made the text, for per-generator metrics.
+
 A pair yields two examples that share a group, so an original and its rewrite always land in
 the same split. Rows without an `id` are grouped by a hash of their text. Splits are assigned by
 hashing the group id with a seed: stable when rows are added, removed or reordered.
@@ -34,6 +36,7 @@ class Example:
     label: str
     group: str
     source: str = "unknown"
+    generator: str | None = None  # the rewriter that made a rewritten text, when known
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Pair:
     kind: str
     group: str
     source: str = "unknown"
+    generator: str | None = None
 
 
 @dataclass
@@ -91,6 +95,7 @@ def parse_row(row: object, where: str) -> tuple[list[Example], Pair | None]:
     if not isinstance(row, dict):
         raise DataError(f"{where}: each line must be a JSON object")
     source = str(row.get("source") or "unknown")
+    generator = str(row["generator"]) if row.get("generator") else None
     if "original" in row or "rewritten" in row:
         original = _require_str(row, "original", where)
         rewritten = _require_str(row, "rewritten", where)
@@ -98,13 +103,17 @@ def parse_row(row: object, where: str) -> tuple[list[Example], Pair | None]:
         if kind not in REWRITE_KINDS:
             raise DataError(f"{where}: 'kind' must be one of {list(REWRITE_KINDS)}, got {kind!r}")
         group = str(row.get("id") or _text_group(original))
-        pair = Pair(original, rewritten, kind, group, source)
-        return [Example(original, "original", group, source), Example(rewritten, kind, group, source)], pair
+        pair = Pair(original, rewritten, kind, group, source, generator)
+        examples = [
+            Example(original, "original", group, source),
+            Example(rewritten, kind, group, source, generator),
+        ]
+        return examples, pair
     text = _require_str(row, "text", where)
     label = row.get("label")
     if label not in ALL_LABELS:
         raise DataError(f"{where}: 'label' must be one of {list(ALL_LABELS)}, got {label!r}")
-    return [Example(text, label, str(row.get("id") or _text_group(text)), source)], None
+    return [Example(text, label, str(row.get("id") or _text_group(text)), source, generator)], None
 
 
 def load(paths: Sequence[Path]) -> Dataset:

@@ -29,7 +29,7 @@ import numpy as np
 from mtdetect.collocations import BigramTable
 from mtdetect.lexicon import Lexicon, Match
 from mtdetect.synonyms import Restoration, SynonymTable, restorations
-from mtdetect.text import Token, normalize_word, sentence_spans, tokenize
+from mtdetect.text import Token, normalize_word, sentence_spans, tokenize_prefix
 
 FUNCTION_WORDS: tuple[str, ...] = tuple(
     [
@@ -212,17 +212,13 @@ class Parsed:
 
     @classmethod
     def of(cls, text: str, max_words: int = MAX_WORDS) -> Parsed:
-        tokens = tokenize(text)
+        tokens, truncated = tokenize_prefix(text, max_words)
         word_toks = [t for t in tokens if t.is_word]
-        truncated = len(word_toks) > max_words
-        if truncated:
-            word_toks = word_toks[:max_words]
-            tokens = [t for t in tokens if t.start < word_toks[-1].end]
         words = [normalize_word(t.text) for t in word_toks]
         sentences: list[list[int]] = []
         bounds: list[tuple[int, int]] = []
         i = 0
-        for start, end in sentence_spans(text):
+        for start, end in sentence_spans(text[: tokens[-1].end + 1] if truncated else text):
             sent: list[int] = []
             while i < len(word_toks) and word_toks[i].start < end:
                 sent.append(i)

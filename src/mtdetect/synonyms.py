@@ -110,6 +110,24 @@ def wordnet_pairs() -> Iterator[tuple[str, str]]:
                     yield word, syn
 
 
+def thesaurus_pairs() -> Iterator[tuple[str, str]]:
+    """(word, synonym) pairs over the single-word headwords of Debian's Mythes thesaurus.
+
+    Raises `mtdetect.rewrite.ThesaurusUnavailable` when the thesaurus is not installed.
+    """
+    from mtdetect.rewrite.thesaurus import MythesSynonyms
+
+    source = MythesSynonyms(rank="listed")
+    for word in source.headwords():
+        if word.isalpha():
+            for syn in source.synonyms(word):
+                if " " not in syn:
+                    yield word, syn
+
+
+SOURCES = {"wordnet": wordnet_pairs, "thesaurus": thesaurus_pairs}
+
+
 def restorations(
     words: Sequence[str],
     unseen_pairs: Iterable[tuple[int, int]],

@@ -108,6 +108,27 @@ def tokenize(text: str) -> list[Token]:
     return [Token(m.start(), m.end(), m.group()) for m in WORD_RE.finditer(text)]
 
 
+def tokenize_prefix(text: str, max_words: int) -> tuple[list[Token], bool]:
+    """Tokens up to and including the `max_words`-th word, and whether any word was left out.
+
+    Only the prefix is scanned, so a huge text costs no more than its first `max_words` words.
+
+    >>> toks, cut = tokenize_prefix("a b, c d", 3)
+    >>> [t.text for t in toks], cut
+    (['a', 'b', ',', 'c'], True)
+    """
+    tokens: list[Token] = []
+    n_words = 0
+    for m in WORD_RE.finditer(text):
+        token = Token(m.start(), m.end(), m.group())
+        if token.is_word:
+            if n_words == max_words:
+                return tokens, True
+            n_words += 1
+        tokens.append(token)
+    return tokens, False
+
+
 def word_tokens(text: str) -> list[Token]:
     """Only the word tokens of `text` (no punctuation)."""
     return [t for t in tokenize(text) if t.is_word]

@@ -11,6 +11,7 @@ never below 0.5, so a text is only called rewritten when that is the more likely
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
@@ -35,7 +36,8 @@ from mtdetect.collocations import BigramTable
 from mtdetect.detector import LABELS, SYNONYMS_FILE, Detector, Threshold
 from mtdetect.features import FeatureExtractor, Parsed, zipf_table
 from mtdetect.lexicon import Lexicon, learn
-from mtdetect.synonyms import SynonymTable, wordnet_pairs
+from mtdetect.synonyms import SOURCES as SYNONYM_SOURCES
+from mtdetect.synonyms import SynonymTable
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ class TrainConfig:
     out: Path
     add: list[Path] = field(default_factory=list)
     reference: list[Path] = field(default_factory=list)
-    synonyms: str = "wordnet"  # "wordnet", "none", or the path of a synonyms.tsv.gz (e.g. from a bundle)
+    synonyms: str = "wordnet"  # "none", "wordnet", "thesaurus", "wordnet+thesaurus", or a synonyms.tsv.gz
     seed: int = 0
     reference_share: float = 0.3
     val_share: float = 0.2
@@ -56,6 +58,7 @@ class TrainConfig:
     max_fpr: float = 0.01
     min_words: int = 50
     lexicon_min_count: int = 2
+    threshold_folds: int = 5  # group folds for the out-of-fold threshold; 0 skips it (threshold 0.5)
     progress: bool = True
 
     def validate(self) -> None:
@@ -69,6 +72,8 @@ class TrainConfig:
             raise ValueError(f"head must be 'gbdt' or 'logistic', not {self.head!r}")
         if not 0 < self.max_fpr < 0.5:
             raise ValueError("max_fpr must lie between 0 and 0.5")
+        if self.threshold_folds == 1 or self.threshold_folds < 0:
+            raise ValueError("threshold_folds must be 0 (no out-of-fold threshold) or at least 2")
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -122,11 +127,23 @@ def make_head(kind: str, seed: int, groups: np.ndarray, y: np.ndarray) -> Calibr
 def out_of_fold_scores(config: TrainConfig, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Rewritten-scores (1 - P(original)) of each row from a head that never saw the row's group."""
     scores = np.zeros(len(y))
-    for train_idx, test_idx in GroupKFold(n_splits=5).split(x, y, groups):
+    for train_idx, test_idx in GroupKFold(n_splits=config.threshold_folds).split(x, y, groups):
         head = make_head(config.head, config.seed, groups[train_idx], y[train_idx])
         head.fit(x[train_idx], y[train_idx])
         scores[test_idx] = 1.0 - head.predict_proba(x[test_idx])[:, list(head.classes_).index("original")]
     return scores
+
+
+def choose_threshold(config: TrainConfig, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> Threshold:
+    """The shipped threshold: from out-of-fold scores, or a plain 0.5 when `threshold_folds` is 0."""
+    if config.threshold_folds == 0:
+        return Threshold(0.5, "fixed at 0.5 (no out-of-fold estimate was made)")
+    oof_scores = out_of_fold_scores(config, x, y, groups)
+    cut = metrics.threshold_for_fpr(oof_scores[y == "original"], config.max_fpr)
+    return Threshold(
+        round(max(0.5, cut), 6),
+        f"lowest score flagging at most {config.max_fpr:.0%} of out-of-fold training originals, floor 0.5",
+    )
 
 
 def build_resources(
@@ -145,11 +162,14 @@ def build_resources(
 
 
 def load_synonyms(spec: str) -> SynonymTable:
-    """The synonym table named by TrainConfig.synonyms."""
+    """The synonym table named by TrainConfig.synonyms: "none", sources joined by "+" (e.g.
+    "wordnet+thesaurus"), or the path of a saved table."""
     if spec == "none":
         return SynonymTable()
-    if spec == "wordnet":
-        return SynonymTable.build(wordnet_pairs(), zipf_table())
+    names = spec.split("+")
+    if all(name in SYNONYM_SOURCES for name in names):
+        pairs = itertools.chain.from_iterable(SYNONYM_SOURCES[name]() for name in names)
+        return SynonymTable.build(pairs, zipf_table())
     return SynonymTable.load(Path(spec))
 
 
@@ -176,10 +196,12 @@ def evaluate(detector: Detector, val: data_mod.Dataset, max_fpr: float = 0.01) -
 
 
 def _per_source(val, keep, scores, y, threshold) -> dict[str, dict]:
-    sources = np.array([val.examples[i].source + "/" + val.examples[i].label for i in keep])
+    """Share flagged per source and generator; AUROC of each rewriting source against all originals."""
+    keys = [f"{val.examples[i].source}/{val.examples[i].generator or val.examples[i].label}" for i in keep]
+    keys_arr = np.array(keys)
     out = {}
-    for src in sorted(set(sources)):
-        mask = sources == src
+    for key in sorted(set(keys)):
+        mask = keys_arr == key
         row: dict[str, Any] = {
             "n": int(mask.sum()),
             "flagged": round(float((scores[mask] > threshold).mean()), 4),
@@ -187,7 +209,7 @@ def _per_source(val, keep, scores, y, threshold) -> dict[str, dict]:
         if y[mask][0] == 1:
             both = mask | (y == 0)
             row["auroc_vs_all_originals"] = metrics.auroc(y[both], scores[both])
-        out[src] = row
+        out[key] = row
     return out
 
 
@@ -223,12 +245,7 @@ def train(config: TrainConfig) -> TrainResult:
     x_fit = featurize(extractor, usable, "features (fit)", config.progress)
     y_fit = np.array([e.label for e in usable])
     groups = np.array([e.group for e in usable])
-    oof_scores = out_of_fold_scores(config, x_fit, y_fit, groups)
-    cut = metrics.threshold_for_fpr(oof_scores[y_fit == "original"], config.max_fpr)
-    threshold = Threshold(
-        round(max(0.5, cut), 6),
-        f"lowest score flagging at most {config.max_fpr:.0%} of out-of-fold training originals, floor 0.5",
-    )
+    threshold = choose_threshold(config, x_fit, y_fit, groups)
     head = make_head(config.head, config.seed, groups, y_fit).fit(x_fit, y_fit)
     detector = Detector(extractor, head, threshold, config.min_words)
     report = evaluate(detector, val, config.max_fpr)

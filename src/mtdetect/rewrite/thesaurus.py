@@ -82,6 +82,11 @@ class MythesSynonyms:
         self._load()
         return len(self._index)
 
+    def headwords(self) -> list[str]:
+        """All lower-case headwords (loads the file)."""
+        self._load()
+        return list(self._index)
+
     def __contains__(self, word: object) -> bool:
         """Whether ``word`` is a headword (loads the file)."""
         self._load()
