@@ -156,7 +156,8 @@ def install(model: Path, target: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--work", type=Path, default=ROOT / "work" / "default")
+    # Relative to the repository root, so the manifest's data paths work on any clone (run from the root).
+    parser.add_argument("--work", type=Path, default=Path("work") / "default")
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "default")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--head", choices=("gbdt", "logistic"), default="gbdt")

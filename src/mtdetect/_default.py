@@ -1,3 +1,3 @@
 """The SHA-256 of the shipped model's manifest.json, written by scripts/build_default_model.py."""
 
-DEFAULT_MANIFEST_SHA256 = "7292b2cf836995606da658ff7cb96aa9950336564823a7f6628a4ae04dabef55"
+DEFAULT_MANIFEST_SHA256 = "88a9b9ae3bf9688151a7919a03a634869aff129b2dc354e266aae3a3b4236800"
