@@ -40,15 +40,16 @@ def test_evidence_points_at_swapped_words_with_suggestions(detector, texts):
     for e in result.evidence:
         assert texts["spun"][e.start : e.end] == e.text
     suggestions = {e.text.lower(): e.suggestion for e in result.evidence if e.suggestion}
+    assert "firm" not in suggestions
     assert any(
         suggestions.get(k) == v
         for k, v in [
-            ("cellphone", "phone"),
-            ("firm", "company"),
+            # only rare swaps are shown: everyday words like "firm" are left to the classifier
             ("aforesaid", "said"),
-            ("declared", "announced"),
-            ("scheme", "plan"),
-            ("ballot", "vote"),
+            ("clergyman", "minister"),
+            ("constabulary", "police"),
+            ("faculties", "schools"),
+            ("workweek", "week"),
         ]
     )
 

@@ -3,9 +3,9 @@
 Three sources, each cheap and each tuned to keep false spans on human writing rare (the
 features use looser versions of the same signals; the classifier weighs them):
 - lexicon hits (built-in and learned from training pairs) carry a suggested original phrase;
-- restorations (`synonyms.py`): a word that fits neither neighbour (both word pairs never seen in
-  the reference corpus) and whose common synonym makes a familiar pair ("the constructing work"
-  -> "the building work"), with the restored pair as the suggestion;
+- restorations (`synonyms.py`): a never-seen word pair where swapping a word back to a common
+  synonym makes familiar pairs with its neighbours on both sides ("the constructing work" ->
+  "the building work"), with the restored pair as the suggestion;
 - untranslated words: lower-case words unknown to an English frequency list that contain letters
   outside ASCII ("según", "également").
 Spans never overlap: where two would, the source listed first wins.
@@ -18,11 +18,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from mtdetect.features import Parsed, Signals, zipf_table
+from mtdetect.lexicon import Entry
 
 KINDS = ("spun_phrase", "calque", "untranslated_word", "mt_pattern")
-LEXICON_MIN_CONFIDENCE = 0.8  # learned spun phrases below this are left to the classifier, not shown
+LEXICON_MIN_CONFIDENCE = 0.9  # learned spun phrases below this are left to the classifier, not shown
+LEXICON_SINGLE_WORD_MAX_ZIPF = 3.5  # single words more common than this are everyday English
 RESTORED_MIN_COUNT = 10  # evidence needs a better-attested restoration than the features do
 RESTORED_MIN_GAIN = 0.3  # and a swapped-in original clearly more common than the word it replaced
+PARTNER_MAX_ZIPF = 6.0  # function words and the commonest verbs ("the", "are", "can") are 6 or more
 UNTRANSLATED_CONFIDENCE = 0.5
 
 
@@ -56,23 +59,27 @@ def _lexicon_hits(p: Parsed, sig: Signals) -> list[Evidence]:
             m.start, m.end, p.text[m.start : m.end], m.entry.kind, m.entry.suggestion, m.entry.confidence
         )
         for m in sig.matches
-        if m.entry.kind != "spun_phrase" or m.entry.confidence >= LEXICON_MIN_CONFIDENCE
+        if m.entry.kind != "spun_phrase" or _telling(m.entry)
     ]
 
 
+def _telling(entry: Entry) -> bool:
+    """A spun-phrase entry worth showing: confident, and not an everyday single word ("kid", "Aug")."""
+    if entry.confidence < LEXICON_MIN_CONFIDENCE:
+        return False
+    return " " in entry.phrase or zipf_table().get(entry.phrase.lower(), 0.0) < LEXICON_SINGLE_WORD_MAX_ZIPF
+
+
 def _restored(p: Parsed, sig: Signals) -> list[Evidence]:
-    unseen = {pair for pair, c in zip(sig.pairs, sig.pair_counts, strict=True) if c == 0}
-    seen = {pair for pair, c in zip(sig.pairs, sig.pair_counts, strict=True) if c > 0}
     out = []
-    for r in sig.restorations:
+    for r in sig.confirmed:
         if r.count < RESTORED_MIN_COUNT or r.gain < RESTORED_MIN_GAIN:
             continue
-        # A swapped-in word fits neither neighbour: human writers' rare pairs usually keep one side.
-        if any((i - 1, i) in seen or (i, i + 1) in seen for i in r.swapped):
+        # A pair restored next to a very common word ("the position") says little: anything fits there.
+        if any(sig.zipf[i] >= PARTNER_MAX_ZIPF for i in (r.first, r.last) if i not in r.swapped):
             continue
-        if len(r.swapped) == 1 and not any(
-            pair in unseen for pair in ((r.first - 1, r.first), (r.last, r.last + 1))
-        ):
+        # Names are not restored: "Turkish television" -> "State television" would be a false lead.
+        if any(p.word_tokens[i].text[:1].isupper() for i in r.swapped):
             continue
         start, end = p.word_tokens[r.first].start, p.word_tokens[r.last].end
         text = p.text[start:end]

@@ -28,7 +28,7 @@ import numpy as np
 
 from mtdetect.collocations import BigramTable
 from mtdetect.lexicon import Lexicon, Match
-from mtdetect.synonyms import Restoration, SynonymTable, restorations
+from mtdetect.synonyms import Restoration, SynonymTable, confirmed, restorations
 from mtdetect.text import Token, normalize_word, sentence_spans, tokenize_prefix
 
 FUNCTION_WORDS: tuple[str, ...] = tuple(
@@ -252,6 +252,7 @@ class Signals:
     pair_counts: np.ndarray  # reference count of each pair
     matches: list[Match]  # lexicon hits
     restorations: list[Restoration]  # synonym swaps that make unseen pairs familiar
+    confirmed: list[Restoration]  # those that also mend the swapped words' outer neighbours
 
 
 class FeatureExtractor:
@@ -278,12 +279,15 @@ class FeatureExtractor:
         counts = self.bigrams.counts_for((p.words[a], p.words[b]) for a, b in pairs)
         end = p.word_tokens[-1].end if p.word_tokens else 0
         unseen = [pair for pair, c in zip(pairs, counts, strict=True) if c == 0]
+        found = restorations(p.words, unseen, self.bigrams, self.synonyms, table)
+        pair_set = set(pairs)
         return Signals(
             zipf=zipf,
             pairs=pairs,
             pair_counts=counts,
             matches=self.lexicon.find(p.text[:end]),
-            restorations=restorations(p.words, unseen, self.bigrams, self.synonyms, table),
+            restorations=found,
+            confirmed=[r for r in found if confirmed(r, p.words, pair_set, self.bigrams)],
         )
 
     def vector(self, p: Parsed, signals: Signals | None = None) -> list[float]:

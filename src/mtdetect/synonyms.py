@@ -162,3 +162,30 @@ def restorations(
         swapped_idx = tuple(i for i, hit in ((a, first == a), (b, last == b)) if hit)
         out.append(Restoration(a, b, f"{x} {y}", int(counts[best]), gain, swapped_idx))
     return out
+
+
+def confirmed(
+    r: Restoration, words: Sequence[str], pairs: set[tuple[int, int]], bigrams: BigramTable
+) -> bool:
+    """Whether the swap also mends the swapped words' outer neighbours.
+
+    A spinner's swap breaks the pairs on both sides of a word; putting the original back mends
+    both. A rare but genuine word usually has one ordinary neighbour, and its synonym rarely fits
+    the other side too. Words at punctuation or sentence edges have no outer pair and are not
+    confirmed.
+
+    >>> bigrams = BigramTable.build([[["the", "upper", "hand"]]] * 5, bits=10)
+    >>> r = Restoration(1, 2, "upper hand", 5, 0.5, (1,))
+    >>> confirmed(r, ["the", "higher", "hand"], {(0, 1), (1, 2)}, bigrams)
+    True
+    >>> confirmed(r, ["a", "higher", "hand"], {(0, 1), (1, 2)}, bigrams)
+    False
+    """
+    x, y = r.suggestion.split(" ")
+    outer = []
+    if r.first in r.swapped:
+        outer.append(((r.first - 1, r.first), lambda i: (words[i[0]], x)))
+    if r.last in r.swapped:
+        outer.append(((r.last, r.last + 1), lambda i: (y, words[i[1]])))
+    checks = [make(pair) for pair, make in outer if pair in pairs]
+    return len(checks) == len(outer) and all(bigrams.count(a, b) >= MIN_RESTORED_COUNT for a, b in checks)
