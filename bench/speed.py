@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import statistics
 import subprocess
@@ -59,7 +58,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         words = write_articles(args.shared, args.n, folder)
-        score = [sys.executable, "-m", "mtdetect", "score", str(folder), "-q", *model, "-o", os.devnull]
+        score = [sys.executable, "-m", "mtdetect", "score", str(folder), "-q", *model]
         runs = [timed_run(score) for _ in range(args.repeats)]
         one = folder / "00000.txt"
         first = [

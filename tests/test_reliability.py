@@ -226,3 +226,10 @@ def test_python_dash_m_runs_the_command_line():
         [sys.executable, "-m", "mtdetect", "--version"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0 and done.stdout.startswith("mtdetect ")
+
+
+def test_output_to_a_device_is_written_not_synced(bundle, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("short text here", encoding="utf-8")
+    assert main(["score", str(folder), "--model", str(bundle), "-q", "-o", "/dev/null"]) == 0

@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import os
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
@@ -100,7 +101,8 @@ class RowWriter:
         """Sync and close the file descriptor, if this writer owns one."""
         if self._fd is not None:
             try:
-                os.fsync(self._fd)
+                if stat.S_ISREG(os.fstat(self._fd).st_mode):  # /dev/null and pipes cannot be synced
+                    os.fsync(self._fd)
             finally:
                 os.close(self._fd)
                 self._fd = None
@@ -163,6 +165,8 @@ def open_output(
     fd = os.open(path, flags, 0o644)
     try:
         _lock(fd, path)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a device or pipe (-o /dev/null): just write to it
+            return RowWriter(fd, fmt, header=True), set()
         if overwrite:
             os.ftruncate(fd, 0)
         size = os.fstat(fd).st_size
