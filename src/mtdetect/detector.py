@@ -21,6 +21,7 @@ from typing import Any
 
 import joblib
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from mtdetect.bundle import BundleError, default_model_dir, read_manifest, write_manifest
 from mtdetect.collocations import BigramTable
@@ -100,6 +101,7 @@ class Detector:
         self.threshold = threshold
         self.min_words = min_words
         self.manifest = manifest or {}
+        self._threads = ThreadpoolController()
 
     # -- loading and saving -------------------------------------------------------------------
     @classmethod
@@ -218,7 +220,10 @@ class Detector:
             return np.zeros((0, len(LABELS)))
         sigs = signals or [self.extractor.signals(p) for p in parsed]
         features = np.array([self.extractor.vector(p, s) for p, s in zip(parsed, sigs, strict=True)])
-        proba = self.head.predict_proba(features)
+        # Thousands of tiny tree walks per batch: OpenMP's start-up per walk costs more than it saves
+        # (measured 2.6x faster single-threaded for one document, 1.4x for 32).
+        with self._threads.limit(limits=1, user_api="openmp"):
+            proba = self.head.predict_proba(features)
         order = [list(self.head.classes_).index(lab) for lab in LABELS]
         return proba[:, order]
 
