@@ -20,4 +20,5 @@ PYTHON=${PYTHON:-python3.11}
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 .venv/bin/pip install -q torch==2.13.0
 # A regular (non-editable) install: the shipped model must be found as package data.
-.venv/bin/pip install -q '.[test]'
+# MTDETECT_EXTRAS=test,ray adds the Ray Data backend (about 80 MB).
+.venv/bin/pip install -q ".[${MTDETECT_EXTRAS:-test}]"

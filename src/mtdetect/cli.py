@@ -11,20 +11,19 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from tqdm import tqdm
 
 from mtdetect._version import __version__
 from mtdetect.bundle import default_model_dir, read_manifest
 from mtdetect.detector import Detector
-from mtdetect.documents import Document, find_files, read_document
+from mtdetect.documents import find_files, read_document
 from mtdetect.output import OutputConflict, RowWriter, check_output, open_output
+from mtdetect.scoring import BATCH_SIZE, batches, score_documents, unique
 
 log = logging.getLogger("mtdetect")
-BATCH_SIZE = 32
 
 
 class UsageError(Exception):
@@ -44,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sc.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
     sc.add_argument("--model", type=Path, help="model folder (default: the shipped model)")
-    sc.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    sc.add_argument(
+        "--format", choices=("jsonl", "csv", "parquet"), default="jsonl", help="parquet: --engine ray only"
+    )
     sc.add_argument("-o", "--output", type=Path, help="write rows here instead of stdout")
     sc.add_argument("--glob", help="file-name pattern inside folders, e.g. '*.txt' (default: known suffixes)")
     sc.add_argument("--recursive", action="store_true", help="descend into sub-folders")
@@ -56,6 +57,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the rows already in -o FILE and score only the missing files",
     )
     again.add_argument("--overwrite", action="store_true", help="replace a non-empty -o FILE")
+    sc.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="ray: score on Ray Data (pip install 'mtdetect[ray]'); -o is then an output folder",
+    )
+    sc.add_argument(
+        "--address", help="with --engine ray: an existing Ray cluster (default: start a local one)"
+    )
+    sc.add_argument("--concurrency", type=int, default=1, help="with --engine ray: scoring actors")
 
     info = sub.add_parser("info", parents=[common], help="print what a model's manifest says")
     info.add_argument("model", nargs="?", type=Path, help="model folder (default: the shipped model)")
@@ -167,72 +178,11 @@ def _configure_logging(level: int) -> None:
 
 
 # -- score ------------------------------------------------------------------------------------
-def _batches(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
-    batch: list[Document] = []
-    for doc in docs:
-        batch.append(doc)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _unique(paths: Iterable[Path]) -> list[Path]:
-    """`paths` without repeats (a file named twice, or named and inside a named folder), first kept."""
-    seen: set[str] = set()
-    out = []
-    for p in paths:
-        if str(p) not in seen:
-            seen.add(str(p))
-            out.append(p)
-    return out
-
-
-def score_documents(detector: Detector, docs: list[Document], evidence: bool = False) -> list[dict[str, Any]]:
-    """One output row per document; a failure in one document never costs the others their rows."""
-    readable = [d for d in docs if d.error is None and d.text is not None]
-    try:
-        analyses = dict(
-            zip(
-                map(id, readable),
-                detector.analyze_many([d.text for d in readable], explain=evidence),
-                strict=True,
-            )
-        )
-    except Exception:  # isolate the culprit: retry one by one
-        log.debug("batch failed, retrying documents one by one", exc_info=True)
-        analyses = {}
-        for d in readable:
-            try:
-                analyses[id(d)] = detector.analyze(d.text, explain=evidence)
-            except Exception as exc:
-                d.error = f"analysis failed: {type(exc).__name__}: {exc}"
-    rows = []
-    for d in docs:
-        row: dict[str, Any] = {
-            "path": d.path,
-            "score": None,
-            "label": None,
-            "probabilities": None,
-            "flags": list(d.flags),
-            "error": d.error,
-        }
-        a = analyses.get(id(d))
-        if a is not None:
-            row.update(
-                score=a.score,
-                label=a.label,
-                probabilities=a.probabilities,
-                flags=sorted(set(d.flags) | set(a.flags)),
-            )
-            if evidence:
-                row["evidence"] = [e.to_dict() for e in a.evidence]
-        rows.append(row)
-    return rows
-
-
 def cmd_score(args: argparse.Namespace) -> int:
+    if args.engine == "ray":
+        return _score_with_ray(args)
+    if args.format == "parquet":
+        raise UsageError("--format parquet needs --engine ray")
     if args.evidence and args.format == "csv":
         raise UsageError("--evidence needs --format jsonl")
     if (args.resume or args.overwrite) and not args.output:
@@ -241,7 +191,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         if args.output:  # fail before the slow model load; open_output checks again
             check_output(args.output, args.resume, args.overwrite)
         detector = Detector.load(args.model)
-        paths = _unique(find_files(args.paths, args.glob, args.recursive))
+        paths = unique(find_files(args.paths, args.glob, args.recursive))
         if args.output:
             writer, done = open_output(args.output, args.format, args.resume, args.overwrite)
         else:
@@ -256,7 +206,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         bar = tqdm(
             total=len(paths), initial=len(paths) - len(todo), unit="file", disable=args.quiet, file=sys.stderr
         )
-        for batch in _batches((read_document(p) for p in todo), BATCH_SIZE):
+        for batch in batches((read_document(p) for p in todo), BATCH_SIZE):
             for row in score_documents(detector, batch, args.evidence):
                 writer.write(row)
                 n_errors += row["error"] is not None
@@ -268,14 +218,37 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _score_with_ray(args: argparse.Namespace) -> int:
+    from mtdetect.distributed import score_with_ray
+
+    if not args.output:
+        raise UsageError("--engine ray needs -o OUTPUT_DIR")
+    if args.format == "csv" or args.evidence or args.resume or args.overwrite:
+        raise UsageError(
+            "--engine ray writes jsonl or parquet rows, without --evidence, --resume or --overwrite"
+        )
+    n = score_with_ray(
+        args.paths,
+        args.output,
+        args.model,
+        address=args.address,
+        concurrency=args.concurrency,
+        output_format=args.format,
+        pattern=args.glob,
+        recursive=args.recursive,
+    )
+    log.info("wrote %d rows to %s", n, args.output)
+    return 0
+
+
 # -- report and diff --------------------------------------------------------------------------
 def cmd_report(args: argparse.Namespace) -> int:
     from mtdetect.report import ReportItem, write_report
 
     detector = Detector.load(args.model)
-    paths = _unique(find_files(args.paths, args.glob, args.recursive))
+    paths = unique(find_files(args.paths, args.glob, args.recursive))
     items = []
-    for batch in _batches(
+    for batch in batches(
         (read_document(p) for p in tqdm(paths, disable=args.quiet, file=sys.stderr)), BATCH_SIZE
     ):
         readable = [d for d in batch if d.error is None and d.text is not None]
