@@ -21,7 +21,7 @@ from mtdetect.bundle import default_model_dir, read_manifest
 from mtdetect.detector import Detector
 from mtdetect.documents import find_files, read_document
 from mtdetect.output import OutputConflict, RowWriter, check_output, open_output
-from mtdetect.scoring import BATCH_SIZE, batches, score_documents, unique
+from mtdetect.scoring import BATCH_SIZE, analyze_documents, batches, score_documents, unique
 
 log = logging.getLogger("mtdetect")
 
@@ -251,14 +251,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     for batch in batches(
         (read_document(p) for p in tqdm(paths, disable=args.quiet, file=sys.stderr)), BATCH_SIZE
     ):
-        readable = [d for d in batch if d.error is None and d.text is not None]
-        analyses = dict(
-            zip(
-                map(id, readable),
-                detector.analyze_many([d.text for d in readable], explain=True),
-                strict=True,
-            )
-        )
+        analyses = analyze_documents(detector, batch, explain=True)
         items += [ReportItem(d.path, d.text, analyses.get(id(d)), d.error) for d in batch]
     write_report(items, args.output, model_info=detector.manifest)
     log.info("wrote %s (%d files)", args.output, len(items))

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from mtdetect.detector import Detector
+from mtdetect.detector import Analysis, Detector
 from mtdetect.documents import Document
 
 log = logging.getLogger(__name__)
@@ -41,25 +41,27 @@ def unique(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def score_documents(detector: Detector, docs: list[Document], evidence: bool = False) -> list[dict[str, Any]]:
-    """One output row per document; a failure in one document never costs the others their rows."""
+def analyze_documents(detector: Detector, docs: list[Document], explain: bool = False) -> dict[int, Analysis]:
+    """Analyses of the readable documents, keyed by `id(doc)`; a document whose analysis fails gets
+    its `error` set instead, and the others are still analysed."""
     readable = [d for d in docs if d.error is None and d.text is not None]
     try:
-        analyses = dict(
-            zip(
-                map(id, readable),
-                detector.analyze_many([d.text for d in readable], explain=evidence),
-                strict=True,
-            )
-        )
+        results = detector.analyze_many([d.text for d in readable], explain=explain)
+        return dict(zip(map(id, readable), results, strict=True))
     except Exception:  # isolate the culprit: retry one by one
         log.debug("batch failed, retrying documents one by one", exc_info=True)
-        analyses = {}
-        for d in readable:
-            try:
-                analyses[id(d)] = detector.analyze(d.text, explain=evidence)
-            except Exception as exc:
-                d.error = f"analysis failed: {type(exc).__name__}: {exc}"
+    analyses = {}
+    for d in readable:
+        try:
+            analyses[id(d)] = detector.analyze(d.text, explain=explain)
+        except Exception as exc:
+            d.error = f"analysis failed: {type(exc).__name__}: {exc}"
+    return analyses
+
+
+def score_documents(detector: Detector, docs: list[Document], evidence: bool = False) -> list[dict[str, Any]]:
+    """One output row per document; a failure in one document never costs the others their rows."""
+    analyses = analyze_documents(detector, docs, explain=evidence)
     rows = []
     for d in docs:
         row: dict[str, Any] = {
