@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from tqdm import tqdm
 
 from mtdetect.collocations import BigramTable
 from mtdetect.lexicon import Lexicon, Match
@@ -189,11 +190,10 @@ class FeatureExtractor:
         self.bigrams = bigrams
         self.synonyms = synonyms
 
-    def transform(self, texts: Sequence[str]) -> np.ndarray:
-        """Feature matrix of shape (len(texts), len(FEATURE_NAMES))."""
-        return np.array([self.vector(Parsed.of(t)) for t in texts], dtype=np.float64).reshape(
-            len(texts), len(FEATURE_NAMES)
-        )
+    def transform(self, texts: Sequence[str], progress: str | None = None) -> np.ndarray:
+        """Feature matrix of shape (len(texts), len(FEATURE_NAMES)); `progress` labels a bar on stderr."""
+        rows = [self.vector(Parsed.of(t)) for t in tqdm(texts, desc=progress, disable=progress is None)]
+        return np.array(rows, dtype=np.float64).reshape(len(texts), len(FEATURE_NAMES))
 
     def signals(self, p: Parsed) -> Signals:
         """The lexicon, collocation and synonym lookups of one text."""

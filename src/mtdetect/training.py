@@ -27,7 +27,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from tqdm import tqdm
 
 from mtdetect import data as data_mod
 from mtdetect import metrics
@@ -38,6 +37,7 @@ from mtdetect.features import FeatureExtractor, Parsed, zipf_table
 from mtdetect.lexicon import Lexicon, learn
 from mtdetect.synonyms import SOURCES as SYNONYM_SOURCES
 from mtdetect.synonyms import SynonymTable
+from mtdetect.text import word_tokens
 
 log = logging.getLogger(__name__)
 
@@ -173,12 +173,6 @@ def load_synonyms(spec: str) -> SynonymTable:
     return SynonymTable.load(Path(spec))
 
 
-def featurize(extractor: FeatureExtractor, examples: list[data_mod.Example], desc: str, progress: bool):
-    """Feature matrix of examples, with a progress bar on stderr."""
-    rows = [extractor.vector(Parsed.of(e.text)) for e in tqdm(examples, desc=desc, disable=not progress)]
-    return np.array(rows, dtype=np.float64).reshape(len(examples), len(extractor.names))
-
-
 def evaluate(detector: Detector, val: data_mod.Dataset, max_fpr: float = 0.01) -> dict[str, Any]:
     """Validation metrics of a detector on a dataset (texts it cannot score are left out and counted)."""
     texts = [e.text for e in val.examples]
@@ -241,8 +235,11 @@ def train(config: TrainConfig) -> TrainResult:
     log.info("lexicon: %d entries; bigram table from %d reference originals", len(lexicon), bigrams.n_docs)
     extractor = FeatureExtractor(lexicon, bigrams, load_synonyms(config.synonyms))
 
-    usable = [e for e in fit.examples if len(e.text.split()) >= config.min_words]
-    x_fit = featurize(extractor, usable, "features (fit)", config.progress)
+    # The same length rule the detector applies before it scores a text.
+    usable = [e for e in fit.examples if len(word_tokens(e.text)) >= config.min_words]
+    x_fit = extractor.transform(
+        [e.text for e in usable], progress="features (fit)" if config.progress else None
+    )
     y_fit = np.array([e.label for e in usable])
     groups = np.array([e.group for e in usable])
     threshold = choose_threshold(config, x_fit, y_fit, groups)
