@@ -1,11 +1,12 @@
-"""Speed of `mtdetect score` on Wikinews dev articles: articles/s, words/s, peak memory, first result.
+"""Speed of `mtdetect score` on Wikinews dev articles: articles/s, tokens/s, peak memory, first result.
 
     python bench/speed.py [--n 500] [--repeats 3] [--model DIR] [--shared ../shared/data]
 
 Each repeat runs the real command line in a fresh process over the same folder of .txt files and
 measures wall time; peak RSS comes from the child's rusage. "First result" is a fresh process that
-imports mtdetect, loads the model and scores one article. Medians over the repeats are printed as a
-Markdown table.
+imports mtdetect, loads the model and scores one article. Both modes are measured: the full model
+and `--fast` (feature-only head). Medians over the repeats are printed as a Markdown table, then
+where the time goes inside one process (features, encoder, head), from a single pass.
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
+
+from mtdetect import Detector
+from mtdetect.features import Parsed
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,6 +50,72 @@ def timed_run(argv: list[str]) -> tuple[float, float]:
     return seconds, max(peak_kb, before) / 1024
 
 
+def where_the_time_goes(model: Path | None, texts: list[str]) -> dict[str, float]:
+    """Seconds per stage of scoring `texts` in this process, one pass."""
+    clock = time.perf_counter()
+    stages = {}
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        stages[name] = now - clock
+        clock = now
+
+    detector = Detector.load(model)
+    lap("load the model")
+    parsed = [Parsed.of(t) for t in texts]
+    columns = np.array([detector.extractor.vector(p) for p in parsed])
+    lap("features (tokenise, look up, compute)")
+    if detector.encoder is not None:
+        judged = [p.judged_text for p in parsed]
+        detector.encoder.pieces(judged)
+        lap("encoder: word pieces")
+        columns = np.hstack([columns, detector.encoder.transform(judged)])
+        lap("encoder: word pieces and transformer")
+    detector.head.predict_proba(columns)
+    lap("calibrated head")
+    return stages
+
+
+STARTUP = """
+import json, sys, time
+t0 = time.perf_counter()
+from mtdetect import Detector
+t1 = time.perf_counter()
+fast = sys.argv[2] == "fast"
+if not fast:
+    import torch, transformers.models.bert.modeling_bert  # what loading the encoder imports
+t2 = time.perf_counter()
+detector = Detector.load(None if sys.argv[1] == "-" else sys.argv[1], fast=fast)
+t3 = time.perf_counter()
+detector.score(open(sys.argv[3], encoding="utf-8").read())
+t4 = time.perf_counter()
+print(json.dumps({"import mtdetect": t1 - t0, "import torch, transformers": t2 - t1,
+                  "load the model": t3 - t2, "score one article": t4 - t3}))
+"""
+
+
+def startup(model: Path | None, mode: str, article: Path, repeats: int = 3) -> dict[str, float]:
+    """Median seconds of each start-up step in a fresh process."""
+    runs = []
+    for _ in range(repeats):
+        argv = [sys.executable, "-c", STARTUP, str(model or "-"), mode, str(article)]
+        runs.append(json.loads(subprocess.run(argv, check=True, capture_output=True, text=True).stdout))
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
+def encoder_tokens(model: Path | None, texts: list[str]) -> int:
+    """Word pieces the encoder reads for `texts` (0 without an encoder)."""
+    encoder = Detector.load(model).encoder
+    if encoder is None:
+        return 0
+    size = encoder.settings.max_tokens - 2
+    total = 0
+    for ids, _ in encoder.pieces(texts):
+        total += sum(len(ids[s : s + size]) for s in encoder.window_starts(len(ids)))
+    return total
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=500)
@@ -55,27 +127,37 @@ def main() -> int:
         print(f"no Wikinews dev set under {args.shared}", file=sys.stderr)
         return 1
     model = ["--model", str(args.model)] if args.model else []
+    print(
+        "| mode | articles | words | encoder tokens | median s | articles/s | words/s | encoder tokens/s "
+        "| after start-up, articles/s | peak RSS MB | first result s |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         words = write_articles(args.shared, args.n, folder)
-        score = [sys.executable, "-m", "mtdetect", "score", str(folder), "-q", *model]
-        runs = [timed_run(score) for _ in range(args.repeats)]
-        one = folder / "00000.txt"
-        first = [
-            timed_run([sys.executable, "-m", "mtdetect", "score", str(one), "-q", *model]) for _ in range(3)
-        ]
-    seconds = statistics.median(r[0] for r in runs)
-    first_seconds = statistics.median(r[0] for r in first)
-    print(
-        "| articles | words | median s | articles/s | words/s | after start-up, articles/s | peak RSS MB "
-        "| first result s |"
-    )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    print(
-        f"| {args.n} | {words} | {seconds:.2f} | {args.n / seconds:.1f} | {words / seconds:.0f} "
-        f"| {args.n / max(seconds - first_seconds, 1e-9):.0f} | {max(r[1] for r in runs):.0f} "
-        f"| {first_seconds:.2f} |"
-    )
+        texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
+        for mode, flags in (("full", []), ("fast", ["--fast"])):
+            tokens = encoder_tokens(args.model, texts) if mode == "full" else 0
+            score = [sys.executable, "-m", "mtdetect", "score", str(folder), "-q", *model, *flags]
+            runs = [timed_run(score) for _ in range(args.repeats)]
+            one = [sys.executable, "-m", "mtdetect", "score", str(folder / "00000.txt"), "-q", *model, *flags]
+            first = [timed_run(one) for _ in range(3)]
+            seconds = statistics.median(r[0] for r in runs)
+            first_seconds = statistics.median(r[0] for r in first)
+            print(
+                f"| {mode} | {args.n} | {words} | {tokens} | {seconds:.2f} | {args.n / seconds:.1f} "
+                f"| {words / seconds:.0f} | {tokens / seconds:.0f} "
+                f"| {args.n / max(seconds - first_seconds, 1e-9):.0f} | {max(r[1] for r in runs):.0f} "
+                f"| {first_seconds:.2f} |"
+            )
+        stages = where_the_time_goes(args.model, texts)
+        starts = {mode: startup(args.model, mode, folder / "00000.txt") for mode in ("full", "fast")}
+    print("\n| start-up step (fresh process, median of 3) | full s | fast s |\n|---|---:|---:|")
+    for step in starts["full"]:
+        print(f"| {step} | {starts['full'][step]:.2f} | {starts['fast'][step]:.2f} |")
+    print(f"\n| stage ({args.n} articles, one process) | seconds |\n|---|---:|")
+    for name, secs in stages.items():
+        print(f"| {name} | {secs:.2f} |")
     return 0
 
 

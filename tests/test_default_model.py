@@ -20,6 +20,17 @@ def test_default_model_is_found_and_pinned():
     assert sum(p.stat().st_size for p in folder.iterdir()) < 50 * 2**20
 
 
+def test_default_model_stacks_the_encoder_and_keeps_a_fast_head():
+    full, fast = Detector.load(), Detector.load(fast=True)
+    assert full.encoder is not None and fast.encoder is None
+    assert full.encoder.settings.windows >= 1 and 0.0 < full.encoder.settings.tag_threshold < 1.0
+    manifest = full.manifest
+    assert manifest["fast"]["metrics"]["validation"]["auroc"] > 0.9
+    assert manifest["metrics"]["validation"]["auroc"] > manifest["fast"]["metrics"]["validation"]["auroc"]
+    text = (EXAMPLES / "harbour_spun.txt").read_text(encoding="utf-8")
+    assert full.score(text) > 0.5 and fast.score(text) > 0.5
+
+
 def test_default_model_scores_text_without_arguments():
     text = (EXAMPLES / "harbour_original.txt").read_text(encoding="utf-8")
     result = analyze(text)

