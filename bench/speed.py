@@ -13,18 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-import numpy as np
-
-from mtdetect import Detector
-from mtdetect.features import Parsed
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,17 +36,23 @@ def write_articles(shared: Path, n: int, folder: Path) -> int:
 
 
 def timed_run(argv: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall seconds and peak RSS (MB) of one child process (its own rusage, from wait4)."""
     start = time.perf_counter()
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak_kb, before) / 1024
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed")
+    return seconds, usage.ru_maxrss / 1024
 
 
 def where_the_time_goes(model: Path | None, texts: list[str]) -> dict[str, float]:
     """Seconds per stage of scoring `texts` in this process, one pass."""
+    import numpy as np
+
+    from mtdetect import Detector
+    from mtdetect.features import Parsed
+
     clock = time.perf_counter()
     stages = {}
 
@@ -106,6 +107,8 @@ def startup(model: Path | None, mode: str, article: Path, repeats: int = 3) -> d
 
 def encoder_tokens(model: Path | None, texts: list[str]) -> int:
     """Word pieces the encoder reads for `texts` (0 without an encoder)."""
+    from mtdetect import Detector
+
     encoder = Detector.load(model).encoder
     if encoder is None:
         return 0
@@ -127,31 +130,37 @@ def main() -> int:
         print(f"no Wikinews dev set under {args.shared}", file=sys.stderr)
         return 1
     model = ["--model", str(args.model)] if args.model else []
-    print(
-        "| mode | articles | words | encoder tokens | median s | articles/s | words/s | encoder tokens/s "
-        "| after start-up, articles/s | peak RSS MB | first result s |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         words = write_articles(args.shared, args.n, folder)
-        texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
+        # Children are timed before this process loads anything: a forked child's peak RSS counts the
+        # parent's memory at the fork.
+        measured = {}
         for mode, flags in (("full", []), ("fast", ["--fast"])):
-            tokens = encoder_tokens(args.model, texts) if mode == "full" else 0
             score = [sys.executable, "-m", "mtdetect", "score", str(folder), "-q", *model, *flags]
-            runs = [timed_run(score) for _ in range(args.repeats)]
             one = [sys.executable, "-m", "mtdetect", "score", str(folder / "00000.txt"), "-q", *model, *flags]
-            first = [timed_run(one) for _ in range(3)]
+            measured[mode] = (
+                [timed_run(score) for _ in range(args.repeats)],
+                [timed_run(one) for _ in range(3)],
+            )
+        starts = {mode: startup(args.model, mode, folder / "00000.txt") for mode in ("full", "fast")}
+        texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
+        tokens = {"full": encoder_tokens(args.model, texts), "fast": 0}
+        print(
+            "| mode | articles | words | encoder tokens | median s | articles/s | words/s | encoder tokens/s "
+            "| after start-up, articles/s | peak RSS MB | first result s |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for mode, (runs, first) in measured.items():
             seconds = statistics.median(r[0] for r in runs)
             first_seconds = statistics.median(r[0] for r in first)
             print(
-                f"| {mode} | {args.n} | {words} | {tokens} | {seconds:.2f} | {args.n / seconds:.1f} "
-                f"| {words / seconds:.0f} | {tokens / seconds:.0f} "
+                f"| {mode} | {args.n} | {words} | {tokens[mode]} | {seconds:.2f} | {args.n / seconds:.1f} "
+                f"| {words / seconds:.0f} | {tokens[mode] / seconds:.0f} "
                 f"| {args.n / max(seconds - first_seconds, 1e-9):.0f} | {max(r[1] for r in runs):.0f} "
                 f"| {first_seconds:.2f} |"
             )
         stages = where_the_time_goes(args.model, texts)
-        starts = {mode: startup(args.model, mode, folder / "00000.txt") for mode in ("full", "fast")}
     print("\n| start-up step (fresh process, median of 3) | full s | fast s |\n|---|---:|---:|")
     for step in starts["full"]:
         print(f"| {step} | {starts['full'][step]:.2f} | {starts['fast'][step]:.2f} |")
