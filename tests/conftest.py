@@ -125,9 +125,14 @@ def tiny_base(folder: Path, texts: list[str]) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_encoder_base(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
-    texts = [t for line in corpus.read_text().splitlines() for t in json.loads(line).values()]
-    return tiny_base(tmp_path_factory.mktemp("base") / "tiny-bert", texts)
+def corpus_texts(corpus: Path) -> list[str]:
+    """Every string of the corpus file, to train the tiny tokenizers on."""
+    return [t for line in corpus.read_text().splitlines() for t in json.loads(line).values()]
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder_base(tmp_path_factory: pytest.TempPathFactory, corpus_texts: list[str]) -> Path:
+    return tiny_base(tmp_path_factory.mktemp("base") / "tiny-bert", corpus_texts)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -20,11 +19,11 @@ TEXT = "The minister said that the plan would go ahead. Officials said the minis
 
 
 @pytest.fixture(scope="session")
-def tiny_lm(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> LanguageModel:
+def tiny_lm(tmp_path_factory: pytest.TempPathFactory, corpus_texts: list[str]) -> LanguageModel:
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-    texts = [t for line in corpus.read_text().splitlines() for t in json.loads(line).values()] + [TEXT]
+    texts = [*corpus_texts, TEXT]
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()

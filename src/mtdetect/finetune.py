@@ -62,6 +62,15 @@ def substituted_spans(original: str, rewritten: str) -> list[tuple[int, int]]:
     return [(e.new_start, e.new_end) for e in align(original, rewritten).edits if e.op != "delete"]
 
 
+def covered(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether the character range [start, end) overlaps any of `spans`.
+
+    >>> covered(4, 10, [(8, 12)]), covered(4, 8, [(8, 12)])
+    (True, False)
+    """
+    return any(a < end and start < b for a, b in spans)
+
+
 def samples(dataset: Dataset, encoder: Encoder, labels: Sequence[str], min_words: int) -> list[Sample]:
     """Training samples for every text of `dataset` with at least `min_words` words."""
     originals = {p.rewritten: p.original for p in dataset.pairs if p.kind == "spun"}
@@ -72,7 +81,7 @@ def samples(dataset: Dataset, encoder: Encoder, labels: Sequence[str], min_words
             tags = [0] * len(ids)
         elif e.label == "spun" and e.text in originals:
             spans = substituted_spans(originals[e.text], e.text)
-            tags = [int(any(a < end and start < b for a, b in spans)) for start, end in offsets]
+            tags = [int(covered(start, end, spans)) for start, end in offsets]
         else:
             tags = [IGNORE] * len(ids)
         out.append(Sample(ids, labels.index(e.label), tags))
@@ -178,7 +187,7 @@ def choose_tag_threshold(
         p = Parsed.of(rewritten)
         spans = substituted_spans(original, rewritten)
         probs += word_probabilities(p, reading.pieces)
-        truth += [any(a < t.end and t.start < b for a, b in spans) for t in p.word_tokens]
+        truth += [covered(t.start, t.end, spans) for t in p.word_tokens]
     human: list[float] = []
     for text, reading in zip(originals, encoder.read(list(originals), explain=True), strict=True):
         human += word_probabilities(Parsed.of(text), reading.pieces)
