@@ -117,6 +117,8 @@ def test_usage_errors_exit_2(capsys, articles, bundle):
 def test_info_prints_the_manifest(capsys, bundle):
     code, out, _ = run(capsys, "info", bundle)
     assert code == 0 and "threshold:" in out and "out-of-fold" in out and "auroc" in out
+    weak = json.loads((bundle / "manifest.json").read_text())["words"]["weak"]
+    assert "word scorer:    16 columns;" in out and f"weak {weak} (texts called spun)" in out
     code, out, _ = run(capsys, "info", bundle, "--json")
     assert json.loads(out)["labels"] == ["original", "spun", "translated"]
 

@@ -23,7 +23,7 @@ def test_default_model_is_found_and_pinned():
 def test_default_model_stacks_the_encoder_and_keeps_a_fast_head():
     full, fast = Detector.load(), Detector.load(fast=True)
     assert full.encoder is not None and fast.encoder is None
-    assert full.encoder.settings.windows >= 1 and 0.0 < full.encoder.settings.tag_threshold < 1.0
+    assert full.encoder.settings.windows >= 1
     manifest = full.manifest
     assert manifest["fast"]["metrics"]["validation"]["auroc"] > 0.9
     assert manifest["metrics"]["validation"]["auroc"] > manifest["fast"]["metrics"]["validation"]["auroc"]

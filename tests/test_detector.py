@@ -9,6 +9,7 @@ from conftest import make_original, make_translated, spin
 from mtdetect import Detector, TextNotScorable, analyze, score
 from mtdetect.bundle import BundleError
 from mtdetect.detector import LABELS
+from mtdetect.wordscore import BASE_COLUMNS
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +107,14 @@ def test_manifest_describes_the_model(bundle):
     val = manifest["metrics"]["validation"]
     assert val["auroc"] > 0.95 and "tpr_at_0.01_fpr" in val
     assert set(val["per_class"]) == set(LABELS)
-    assert set(manifest["files"]) == {"head.joblib", "lexicon.tsv", "bigrams.npz", "synonyms.tsv.gz"}
+    assert set(manifest["files"]) == {
+        "head.joblib",
+        "lexicon.tsv",
+        "bigrams.npz",
+        "synonyms.tsv.gz",
+        "words.joblib",
+    }
+    assert manifest["words"]["columns"] == list(BASE_COLUMNS)  # no encoder: no tag columns
 
 
 @pytest.mark.parametrize(

@@ -17,10 +17,11 @@ from conftest import make_original, spin
 from mtdetect import Detector
 from mtdetect.bundle import read_manifest
 from mtdetect.data import Dataset, Example, Pair
-from mtdetect.detector import FAST_HEAD_FILE, LABELS
+from mtdetect.detector import FAST_HEAD_FILE, FAST_WORDS_FILE, LABELS, WORDS_FILE
 from mtdetect.encoder import COLUMNS, Encoder, EncoderSettings, dequantize_state, quantize_state
 from mtdetect.finetune import IGNORE, FineTuneConfig, fine_tune, samples, substituted_spans
 from mtdetect.training import TrainConfig, encoder_base
+from mtdetect.wordscore import BASE_COLUMNS, TAG_COLUMNS
 
 
 @pytest.fixture()
@@ -168,10 +169,16 @@ def test_stacked_bundle_records_both_heads_and_the_encoder(stacked_bundle: Path)
     assert 0.5 <= manifest["fast"]["threshold"]["value"] < 1.0
     assert manifest["fast"]["metrics"]["validation"]["auroc"] > 0.9
     assert manifest["metrics"]["validation"]["auroc"] > 0.9
-    assert {"encoder.safetensors", "encoder_tokenizer.json", FAST_HEAD_FILE} <= set(manifest["files"])
+    files = {"encoder.safetensors", "encoder_tokenizer.json", FAST_HEAD_FILE, WORDS_FILE, FAST_WORDS_FILE}
+    assert files <= set(manifest["files"])
     component = manifest["components"][1]
     assert component["name"] == "encoder" and component["fine_tuning"]["steps"] == 20
-    assert 0.3 <= component["evidence_tags"]["threshold"] <= 0.95
+    # Each head has its word scorer: the full one reads the encoder's tags, the fast one cannot.
+    assert manifest["words"]["columns"] == list(BASE_COLUMNS + TAG_COLUMNS)
+    assert manifest["fast"]["words"]["columns"] == list(BASE_COLUMNS)
+    for words in (manifest["words"], manifest["fast"]["words"]):
+        assert 0.05 <= words["weak"] <= words["strong"] <= 0.95
+        assert words["training"]["strong_recall"] <= words["training"]["weak_recall"]
 
 
 def test_full_and_fast_modes_use_their_own_heads(stacked_bundle: Path) -> None:

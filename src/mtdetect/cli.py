@@ -346,6 +346,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         "validation:",
         *(f"  {k}: {v}" for k, v in val.items() if k not in ("per_class", "per_source")),
         *(f"  {lab}: {json.dumps(v)}" for lab, v in val.get("per_class", {}).items()),
+        *_word_scorer_lines(manifest.get("words")),
     ]
     if "fast" in manifest:
         fast = manifest["fast"]
@@ -353,10 +354,21 @@ def cmd_info(args: argparse.Namespace) -> int:
         lines += [
             f"--fast head:    features only; threshold {fast['threshold']['value']}",
             *(f"  {k}: {v}" for k, v in fast_val.items() if k not in ("per_class", "per_source")),
+            *_word_scorer_lines(fast.get("words")),
         ]
     lines.append(f"files:          {', '.join(manifest.get('files', {}))}")
     print("\n".join(lines))
     return 0
+
+
+def _word_scorer_lines(words: dict | None) -> list[str]:
+    if not words:
+        return ["word scorer:    none (no spun-phrase evidence)"]
+    return [
+        f"word scorer:    {len(words['columns'])} columns; strong threshold {words['strong']}, "
+        f"weak {words['weak']} (texts called spun)",
+        f"  on training rows: {json.dumps(words.get('training', {}))}",
+    ]
 
 
 # -- train ------------------------------------------------------------------------------------

@@ -30,12 +30,13 @@ from mtdetect import encoder as encoder_mod
 from mtdetect.bundle import BundleError, default_model_dir, read_manifest, write_manifest
 from mtdetect.collocations import BigramTable
 from mtdetect.encoder import Encoder, Reading
-from mtdetect.explain import Evidence, find_evidence, surprise_spans, tagged_spans
+from mtdetect.explain import Evidence, find_evidence, scored_spans, surprise_spans
 from mtdetect.features import FEATURE_NAMES, FeatureExtractor, Parsed, Signals
 from mtdetect.lexicon import Lexicon
 from mtdetect.surprisal import MIN_MARGIN, LanguageModel
 from mtdetect.synonyms import SynonymTable
 from mtdetect.text import english_share
+from mtdetect.wordscore import WordScorer, WordSignals, word_probabilities, word_signals
 
 LABELS: tuple[str, ...] = ("original", "spun", "translated")
 HEAD_FILE = "head.joblib"
@@ -43,6 +44,8 @@ FAST_HEAD_FILE = "head_fast.joblib"
 LEXICON_FILE = "lexicon.tsv"
 BIGRAMS_FILE = "bigrams.npz"
 SYNONYMS_FILE = "synonyms.tsv.gz"
+WORDS_FILE = "words.joblib"
+FAST_WORDS_FILE = "words_fast.joblib"
 MIN_ENGLISH_SHARE = 0.12  # English prose runs at 0.35-0.45 function words; other languages near 0
 LANGUAGE_CHECK_WORDS = 12  # below this the function-word share is too noisy to call a language
 
@@ -104,13 +107,17 @@ class Detector:
         manifest: dict[str, Any] | None = None,
         encoder: Encoder | None = None,
         language_model: LanguageModel | None = None,
+        words: WordScorer | None = None,
     ) -> None:
+        if words is not None and words.tags != (encoder is not None):
+            raise ValueError("the word scorer reads the encoder's tags exactly when there is an encoder")
         self.extractor = extractor
         self.head = head
         self.threshold = threshold
         self.min_words = min_words
         self.manifest = manifest or {}
         self.encoder = encoder
+        self.words = words  # per-word evidence; without it only lexicon and deep evidence is shown
         self.language_model = language_model  # deep evidence, when asked for
         self._threads = ThreadpoolController()
 
@@ -139,20 +146,34 @@ class Detector:
             bigrams = BigramTable.load(folder / BIGRAMS_FILE)
             synonyms = SynonymTable.load(folder / SYNONYMS_FILE)
             use_fast_head = fast and "encoder" in manifest
-            spec = manifest["fast"]["threshold"] if use_fast_head else manifest["threshold"]
+            section = manifest["fast"] if use_fast_head else manifest
             head = joblib.load(folder / (FAST_HEAD_FILE if use_fast_head else HEAD_FILE))
-            threshold = Threshold(float(spec["value"]), str(spec["rule"]))
+            threshold = Threshold(float(section["threshold"]["value"]), str(section["threshold"]["rule"]))
             encoder = Encoder.load(folder) if "encoder" in manifest and not fast else None
+            words = None
+            if "words" in section:
+                spec = section["words"]
+                words = WordScorer(
+                    joblib.load(folder / (FAST_WORDS_FILE if use_fast_head else WORDS_FILE)),
+                    tags=encoder is not None,
+                    strong=float(spec["strong"]),
+                    weak=float(spec["weak"]),
+                    measured=dict(spec.get("training", {})),
+                )
         except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             raise BundleError(f"{folder}: cannot load model ({type(exc).__name__}: {exc})") from exc
         if list(manifest.get("feature_names", [])) != list(FEATURE_NAMES):
             raise BundleError(f"{folder}: built with other features than this mtdetect computes; retrain it")
         extractor = FeatureExtractor(lexicon, bigrams, synonyms)
+        if words is not None and words.columns != tuple(section["words"]["columns"]):
+            raise BundleError(f"{folder}: word scorer built with other columns than this mtdetect computes")
         language_model = LanguageModel.from_package() if deep else None
-        return cls(extractor, head, threshold, int(manifest["min_words"]), manifest, encoder, language_model)
+        return cls(
+            extractor, head, threshold, int(manifest["min_words"]), manifest, encoder, language_model, words
+        )
 
     def save(self, folder: Path, manifest: dict[str, Any], fast: Detector | None = None) -> None:
-        """Write the bundle: component files, the head(s), and a checksummed manifest.
+        """Write the bundle: component files, the head(s), the word scorer(s), and a checksummed manifest.
 
         `fast` is the feature-only detector trained alongside a detector with an encoder.
         """
@@ -165,6 +186,9 @@ class Detector:
         self.extractor.synonyms.save(folder / SYNONYMS_FILE)
         joblib.dump(self.head, folder / HEAD_FILE, compress=3)
         extra: dict[str, Any] = {}
+        if self.words is not None:
+            joblib.dump(self.words.model, folder / WORDS_FILE, compress=3)
+            extra["words"] = self.words.describe()
         if self.encoder is not None and fast is not None:
             self.encoder.save(folder)
             extra["encoder"] = {
@@ -173,6 +197,9 @@ class Detector:
             }
             joblib.dump(fast.head, folder / FAST_HEAD_FILE, compress=3)
             extra["fast"] = {**manifest.pop("fast", {}), "threshold": asdict(fast.threshold)}
+            if fast.words is not None:
+                joblib.dump(fast.words.model, folder / FAST_WORDS_FILE, compress=3)
+                extra["fast"]["words"] = fast.words.describe()
         write_manifest(
             folder,
             {
@@ -208,11 +235,14 @@ class Detector:
         proba = self.predict_proba([parsed[i] for i in to_score], signals, readings)
         results = [Analysis(None, None, None, [], f) for f in flags]
         for k, (row, i, sig) in enumerate(zip(proba, to_score, signals, strict=True)):
+            label = self._label(row)
             results[i] = Analysis(
                 score=float(1.0 - row[0]),
-                label=self._label(row),
+                label=label,
                 probabilities={lab: float(x) for lab, x in zip(LABELS, row, strict=True)},
-                evidence=self._evidence(parsed[i], sig, readings[k] if readings else None) if explain else [],
+                evidence=self._evidence(parsed[i], sig, readings[k] if readings else None, label)
+                if explain
+                else [],
                 flags=flags[i],
                 sentences=self.sentence_scores(parsed[i]) if explain else [],
             )
@@ -223,14 +253,24 @@ class Detector:
             return None
         return self.encoder.read([p.judged_text for p in parsed], explain=explain)
 
-    def _evidence(self, p: Parsed, sig: Signals, reading: Reading | None) -> list[Evidence]:
+    def _evidence(
+        self, p: Parsed, sig: Signals, reading: Reading | None, label: str | None
+    ) -> list[Evidence]:
         spans: list[Evidence] = []
-        if reading is not None and self.encoder is not None:
-            spans += tagged_spans(p, sig, reading.pieces, self.encoder.settings.tag_threshold)
+        if self.words is not None:
+            words = self.word_signals(p, sig, reading)
+            probs = self.words.probabilities(words)
+            spans += scored_spans(p, sig, probs, words.suggestions, self.words.threshold(label))
         if self.language_model is not None:
             surprises = self.language_model.surprises(p, self.extractor.synonyms)
             spans += surprise_spans(p, surprises, MIN_MARGIN)
         return find_evidence(p, sig, spans)
+
+    def word_signals(self, p: Parsed, sig: Signals, reading: Reading | None) -> WordSignals:
+        """The word scorer's input for one text: with the encoder's tags when it was read (`reading`
+        with `explain`), else the columns without them."""
+        tags = word_probabilities(p, reading.pieces) if reading is not None else None
+        return word_signals(p, sig, self.extractor.bigrams, self.extractor.synonyms, tags)
 
     def sentence_scores(self, p: Parsed) -> list[SentenceScore]:
         """Score each sentence inside a window of neighbouring sentences of at least `min_words` words.

@@ -51,11 +51,10 @@ BATCH_WINDOWS = 16  # windows per batch when explaining a long text
 
 @dataclass(frozen=True)
 class EncoderSettings:
-    """How texts are cut into windows, and the evidence threshold on token probabilities."""
+    """How texts are cut into windows."""
 
     max_tokens: int = 128  # word pieces per window, [CLS] and [SEP] included
     windows: int = 2  # windows read per text when scoring
-    tag_threshold: float = 0.5  # token probability above which a word is shown as spun
     n_labels: int = 3
 
 
@@ -171,7 +170,7 @@ class Encoder:
         return cls(model, Tokenizer.from_file(str(folder / TOKENIZER_FILE)), settings, stored)
 
     def with_settings(self, **changes: Any) -> Encoder:
-        """The same model and tokenizer with some settings changed (e.g. the tag threshold)."""
+        """The same model and tokenizer with some settings changed (e.g. the number of windows)."""
         settings = EncoderSettings(**{**asdict(self.settings), **changes})
         return Encoder(self.model, self.tokenizer, settings, self.stored)
 

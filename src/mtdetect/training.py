@@ -39,14 +39,18 @@ from mtdetect.collocations import BigramTable
 from mtdetect.detector import LABELS, SYNONYMS_FILE, Detector, Threshold
 from mtdetect.encoder import Encoder, EncoderSettings
 from mtdetect.features import FeatureExtractor, Parsed, zipf_table
-from mtdetect.finetune import FineTuneConfig, choose_tag_threshold, default_base, train_encoder
+from mtdetect.finetune import FineTuneConfig, covered, default_base, substituted_spans, train_encoder
 from mtdetect.lexicon import Lexicon, learn
 from mtdetect.synonyms import SOURCES as SYNONYM_SOURCES
 from mtdetect.synonyms import SynonymTable
 from mtdetect.text import word_tokens
+from mtdetect.wordscore import BASE_COLUMNS
+from mtdetect.wordscore import fit as fit_word_scorer
 
 log = logging.getLogger(__name__)
-TAG_CALIBRATION_TEXTS = 300  # spun texts and originals of the fit split that set the evidence threshold
+WORD_PAIRS = 1500  # spun pairs of the fit split that the word scorers learn from
+WORD_ORIGINALS = 600  # and human originals
+MIN_WORD_PAIRS = 6  # fewer spun pairs than this give no word scorer (and no spun-phrase evidence)
 
 
 @dataclass
@@ -272,6 +276,7 @@ def train(config: TrainConfig) -> TrainResult:
     encoder, encoder_info = (None, {}) if base is None else train_encoder_component(config, base, parts)
 
     detector, fast = fit_heads(config, extractor, encoder, fit)
+    fit_word_scorers(config, detector, fast, fit)
     report = evaluate(detector, val, config.max_fpr)
     fast_report = evaluate(fast, val, config.max_fpr) if encoder else {}
 
@@ -340,8 +345,7 @@ def fit_detector(
 def train_encoder_component(
     config: TrainConfig, base: Path, parts: dict[str, data_mod.Dataset]
 ) -> tuple[Encoder, dict[str, Any]]:
-    """Fine-tune the encoder in `base` on the reference split, quantise it as it will ship, and set
-    its evidence threshold on spun pairs and originals of the fit split."""
+    """Fine-tune the encoder in `base` on the reference split and quantise it as it will ship."""
     settings = EncoderSettings(max_tokens=config.encoder_max_tokens, windows=config.encoder_windows)
     tune = FineTuneConfig(steps=config.encoder_steps, batch_size=config.encoder_batch, seed=config.seed)
     started = time.time()
@@ -356,14 +360,6 @@ def train_encoder_component(
             progress=lambda _, loss: (bar.update(1), bar.set_postfix(loss=f"{loss:.3f}")),
         )
     encoder = trained.quantized()
-    rng = np.random.default_rng(config.seed)
-    fit = parts["fit"]
-    spun = [(p.original, p.rewritten) for p in fit.pairs if p.kind == "spun"]
-    originals = [e.text for e in fit.examples if e.label == "original"]
-    pick_pairs = [spun[i] for i in rng.permutation(len(spun))[:TAG_CALIBRATION_TEXTS]]
-    pick_originals = [originals[i] for i in rng.permutation(len(originals))[:TAG_CALIBRATION_TEXTS]]
-    threshold, tags = choose_tag_threshold(encoder, pick_pairs, pick_originals)
-    encoder = encoder.with_settings(tag_threshold=threshold)
     info = {
         "name": "encoder",
         "kind": "fine-tuned transformer",
@@ -371,9 +367,46 @@ def train_encoder_component(
         "parameters": sum(p.numel() for p in trained.model.parameters()),
         "fine_tuning": {**asdict(tune), "seconds": round(time.time() - started, 1)},
         "storage": "int8 weights, one float32 scale per row; dynamically quantised linear layers",
-        "evidence_tags": tags,
     }
     return encoder, info
+
+
+def fit_word_scorers(config: TrainConfig, detector: Detector, fast: Detector, fit: data_mod.Dataset) -> None:
+    """Give `detector` and its feature-only twin their word scorers, fitted on aligned spun pairs
+    and human originals of the fit split (sampled).
+
+    They are left without one when the fit split has too few spun pairs to learn from.
+    """
+    rng = np.random.default_rng(config.seed)
+    spun = [p for p in fit.pairs if p.kind == "spun" and len(word_tokens(p.rewritten)) >= config.min_words]
+    if len(spun) < MIN_WORD_PAIRS:
+        log.warning("only %d spun pairs in the fit split: no spun-phrase evidence", len(spun))
+        return
+    spun = [spun[i] for i in rng.permutation(len(spun))[:WORD_PAIRS]]
+    originals = [
+        e for e in fit.examples if e.label == "original" and len(word_tokens(e.text)) >= config.min_words
+    ]
+    originals = [originals[i] for i in rng.permutation(len(originals))[:WORD_ORIGINALS]]
+    texts = [p.rewritten for p in spun] + [e.text for e in originals]
+    truths = [substituted_spans(p.original, p.rewritten) for p in spun] + [[] for _ in originals]
+    parsed = [Parsed.of(t) for t in texts]
+    readings = (
+        detector.encoder.read([p.judged_text for p in parsed], explain=True) if detector.encoder else None
+    )
+    rows, y, groups = [], [], []
+    for k, (p, spans) in enumerate(zip(parsed, truths, strict=True)):
+        rows.append(
+            detector.word_signals(p, detector.extractor.signals(p), readings[k] if readings else None).x
+        )
+        y += [covered(t.start, t.end, spans) for t in p.word_tokens]
+        # A rewrite and its original (if both were drawn) must fall in the same fold.
+        group = spun[k].group if k < len(spun) else originals[k - len(spun)].group
+        groups += [group] * len(p.word_tokens)
+    x, target, group_ids = np.vstack(rows), np.array(y), np.array(groups)
+    human = np.repeat(np.arange(len(texts)) >= len(spun), [len(p.word_tokens) for p in parsed])
+    detector.words = fit_word_scorer(x, target, group_ids, human, bool(readings), config.seed)
+    if fast is not detector:  # the same rows without the tag columns, which come last
+        fast.words = fit_word_scorer(x[:, : len(BASE_COLUMNS)], target, group_ids, human, False, config.seed)
 
 
 def summary_lines(report: dict[str, Any]) -> list[str]:

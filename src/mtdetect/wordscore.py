@@ -1,0 +1,265 @@
+"""Per-word evidence: the probability that a spinner put each word where it stands.
+
+No single signal finds a spinner's swaps in human-looking text: a rare word may be the author's
+choice, an unseen word pair may be a new name. A small gradient-boosted classifier weighs, for every
+word, what the rest of the package already knows:
+- the word itself: how common it is, its length, whether it is capitalised;
+- its collocations: how often the reference corpus has it next to its neighbours, and how much
+  better its best common synonym (`synonyms.py`) fits between the same neighbours;
+- the lexicon and the restorations that cover it (`lexicon.py`, `synonyms.py`);
+- with an encoder, the fine-tuned transformer's substitution probability for it and its neighbours;
+- how dense these signals are over the whole text, because a spinner swaps throughout a text and a
+  writer's odd word is usually alone.
+It is trained on aligned spun pairs (substituted words are the positives) and human originals of the
+fit split. A bundle has one scorer per head: with the encoder's columns, and without them (`--fast`).
+
+Two thresholds turn probabilities into evidence: `strong` holds in any text and is set so that
+human originals get few flagged words; `weak` holds only in texts the detector calls spun, where a
+swap is far more likely a priori, and is set for precision on spun texts.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from mtdetect.collocations import BigramTable
+from mtdetect.features import Parsed, Signals, zipf_table
+from mtdetect.synonyms import SynonymTable
+
+BASE_COLUMNS: tuple[str, ...] = (
+    "zipf",
+    "capitalised",
+    "length",
+    "left_count",
+    "right_count",
+    "synonyms",
+    "synonym_fit",
+    "synonym_fit_gain",
+    "synonym_zipf_gain",
+    "lexicon",
+    "restored",
+    "confirmed",
+    "zipf_before",
+    "zipf_after",
+    "text_restored_share",
+    "text_unseen_share",
+)
+TAG_COLUMNS: tuple[str, ...] = ("tag", "tag_before", "tag_after", "text_tag_mean", "text_tag_share")
+TAG_SHARE_AT = 0.3  # a word piece this likely substituted counts towards `text_tag_share`
+NO_PAIR = -1.0  # a count column for a word with no neighbour on that side (punctuation, edge)
+NEVER = 1.0  # the threshold when no threshold meets its rule: nothing is flagged
+
+
+def columns(tags: bool) -> tuple[str, ...]:
+    """The scorer's input columns, with or without the encoder's tag columns."""
+    return BASE_COLUMNS + (TAG_COLUMNS if tags else ())
+
+
+@dataclass(frozen=True)
+class WordSignals:
+    """The per-word feature matrix of one text (a row per word) and each word's likely original: the
+    common synonym that fits its neighbours best, when it fits them better than the word does."""
+
+    x: np.ndarray
+    suggestions: list[str | None]
+
+
+def word_probabilities(p: Parsed, pieces: Sequence[tuple[int, int, float]]) -> list[float]:
+    """Each word's substitution probability from the encoder: the highest of its word pieces' (0 if
+    none was read)."""
+    probs = [0.0] * len(p.word_tokens)
+    starts = [t.start for t in p.word_tokens]
+    for start, end, prob in pieces:
+        i = bisect.bisect_right(starts, start) - 1
+        if 0 <= i < len(probs) and start < p.word_tokens[i].end and end > start:
+            probs[i] = max(probs[i], prob)
+    return probs
+
+
+def _log_count(c: int) -> float:
+    return NO_PAIR if c < 0 else math.log1p(c)
+
+
+def word_signals(
+    p: Parsed,
+    sig: Signals,
+    bigrams: BigramTable,
+    synonyms: SynonymTable,
+    tags: Sequence[float] | None = None,
+) -> WordSignals:
+    """Features of every word of `p` in `columns(tags is not None)` order; `tags` are the encoder's
+    per-word probabilities (`word_probabilities`)."""
+    n = len(p.words)
+    zipf = zipf_table()
+    after = dict(sig.pairs)
+    before = {b: a for a, b in sig.pairs}
+    lexicon = np.zeros(n)
+    starts = [t.start for t in p.word_tokens]
+    for m in sig.matches:
+        if m.entry.kind == "spun_phrase":
+            for i in range(bisect.bisect_left(starts, m.start), bisect.bisect_left(starts, m.end)):
+                lexicon[i] = max(lexicon[i], m.entry.confidence)
+    restored, confirmed = np.zeros(n), np.zeros(n)
+    for r in sig.restorations:
+        for i in r.swapped:
+            restored[i] = max(restored[i], math.log1p(r.count))
+    for r in sig.confirmed:
+        confirmed[list(r.swapped)] = 1.0
+    unseen_share = float(np.mean(sig.pair_counts == 0)) if len(sig.pair_counts) else 0.0
+    restored_share = float(np.mean(restored > 0)) if n else 0.0
+
+    rows, suggestions = [], []
+    for i, w in enumerate(p.words):
+        left = p.words[before[i]] if i in before else None
+        right = p.words[after[i]] if i in after else None
+        own_left = -1 if left is None else bigrams.count(left, w)
+        own_right = -1 if right is None else bigrams.count(w, right)
+        own_fit = math.log1p(max(own_left, 0)) + math.log1p(max(own_right, 0))
+        candidates = synonyms.get(w)
+        best, best_fit = None, -1.0
+        for c in candidates:
+            fit = math.log1p(0 if left is None else bigrams.count(left, c)) + math.log1p(
+                0 if right is None else bigrams.count(c, right)
+            )
+            if fit > best_fit:
+                best, best_fit = c, fit
+        token = p.word_tokens[i].text
+        rows.append(
+            [
+                sig.zipf[i],
+                float(token[:1].isupper()),
+                float(len(w)),
+                _log_count(own_left),
+                _log_count(own_right),
+                float(len(candidates)),
+                max(best_fit, 0.0),
+                best_fit - own_fit if best else 0.0,
+                zipf.get(best, 0.0) - sig.zipf[i] if best else 0.0,
+                lexicon[i],
+                restored[i],
+                confirmed[i],
+                sig.zipf[i - 1] if i > 0 else 0.0,
+                sig.zipf[i + 1] if i + 1 < n else 0.0,
+                restored_share,
+                unseen_share,
+            ]
+        )
+        suggestions.append(best if best and best_fit > own_fit else None)
+    x = np.array(rows, dtype=np.float64).reshape(n, len(BASE_COLUMNS))
+    if tags is not None:
+        t = np.asarray(tags, dtype=np.float64)
+        x = np.hstack([x, _tag_columns(t)]) if n else np.zeros((0, len(columns(True))))
+    return WordSignals(x, suggestions)
+
+
+def _tag_columns(t: np.ndarray) -> np.ndarray:
+    shifted_before = np.concatenate([[0.0], t[:-1]])
+    shifted_after = np.concatenate([t[1:], [0.0]])
+    text = np.full_like(t, t.mean()), np.full_like(t, float(np.mean(t >= TAG_SHARE_AT)))
+    return np.column_stack([t, shifted_before, shifted_after, *text])
+
+
+@dataclass
+class WordScorer:
+    """A fitted per-word classifier with its evidence thresholds (see the module docstring)."""
+
+    model: Any  # a fitted binary classifier with predict_proba; class 1 is "substituted"
+    tags: bool  # whether it reads the encoder's tag columns
+    strong: float
+    weak: float
+    measured: dict[str, float] = field(default_factory=dict)  # what the thresholds gave in training
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return columns(self.tags)
+
+    def probabilities(self, signals: WordSignals) -> np.ndarray:
+        """P(substituted) for each word."""
+        if not len(signals.x):
+            return np.zeros(0)
+        return self.model.predict_proba(signals.x)[:, 1]
+
+    def threshold(self, label: str | None) -> float:
+        """The evidence threshold for a text the detector labelled `label`."""
+        return self.weak if label == "spun" else self.strong
+
+    def describe(self) -> dict[str, Any]:
+        """What the manifest records about this scorer."""
+        return {
+            "columns": list(self.columns),
+            "strong": self.strong,
+            "weak": self.weak,
+            "training": self.measured,
+        }
+
+
+def fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    human: np.ndarray,
+    tags: bool,
+    seed: int = 0,
+) -> WordScorer:
+    """Fit a scorer on word rows `x` (`y`: substituted) and set its thresholds on out-of-fold
+    probabilities (folds by `groups`, so a text and its rewrite stay together); `human` marks the
+    rows of human originals."""
+    from sklearn.model_selection import GroupKFold, cross_val_predict
+
+    def model() -> Any:
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        return HistGradientBoostingClassifier(max_iter=300, learning_rate=0.1, random_state=seed)
+
+    oof = cross_val_predict(model(), x, y, groups=groups, cv=GroupKFold(3), method="predict_proba")[:, 1]
+    strong, weak, measured = choose_thresholds(oof[~human], y[~human], oof[human])
+    return WordScorer(model().fit(x, y), tags, strong, weak, measured)
+
+
+STRONG_MAX_PER_1K = 0.5  # flagged words per 1,000 words of human originals, in any text
+STRONG_MIN_PRECISION = 0.8
+WEAK_MIN_PRECISION = 0.7  # on spun texts, where the weak threshold applies
+
+
+def choose_thresholds(
+    spun: np.ndarray, substituted: np.ndarray, human: np.ndarray
+) -> tuple[float, float, dict[str, float]]:
+    """The lowest thresholds that meet the strong and weak rules, given probabilities of the words
+    of spun texts (`substituted` marks the swaps) and of human originals; NEVER when none does.
+
+    >>> spun = np.array([0.9, 0.8, 0.6, 0.2]); sub = np.array([True, True, False, False])
+    >>> choose_thresholds(spun, sub, np.array([0.1] * 2000))[:2]
+    (0.65, 0.65)
+    """
+    grid = np.round(np.arange(0.05, 0.951, 0.05), 2)
+
+    def precision(t: float) -> float:
+        flagged = spun >= t
+        return float(substituted[flagged].mean()) if flagged.any() else 0.0
+
+    def per_1k(t: float) -> float:
+        return 1000.0 * float(np.mean(human >= t)) if len(human) else 0.0
+
+    strong = next(
+        (t for t in grid if precision(t) >= STRONG_MIN_PRECISION and per_1k(t) <= STRONG_MAX_PER_1K), NEVER
+    )
+    weak = min(strong, next((t for t in grid if precision(t) >= WEAK_MIN_PRECISION), NEVER))
+
+    def recall(t: float) -> float:
+        return float(np.mean(spun[substituted] >= t)) if substituted.any() else 0.0
+
+    measured = {
+        "strong_precision": precision(strong),
+        "strong_recall": recall(strong),
+        "strong_human_per_1k": per_1k(strong),
+        "weak_precision": precision(weak),
+        "weak_recall": recall(weak),
+        "weak_human_per_1k": per_1k(weak),
+    }
+    return float(strong), float(weak), {k: round(v, 4) for k, v in measured.items()}
