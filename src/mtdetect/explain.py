@@ -14,7 +14,6 @@ Spans never overlap: where two would, the source listed first wins.
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -76,10 +75,9 @@ def scored_spans(
     other flagged words form runs of adjacent words, each word's suggestion put in its place.
     """
     flagged = {i for i, x in enumerate(probs) if x >= threshold} if threshold < NEVER else set()
-    starts = [t.start for t in p.word_tokens]
     out = []
     for m in sig.matches:
-        inside = set(range(bisect.bisect_left(starts, m.start), bisect.bisect_left(starts, m.end)))
+        inside = set(p.words_within(m.start, m.end))
         if m.entry.kind == "spun_phrase" and inside & flagged:
             confidence = round(max(probs[i] for i in inside), 3)
             text = p.text[m.start : m.end]

@@ -16,6 +16,7 @@ Deliberate shortcut: no part-of-speech tagger; suffixes and word lists stand in 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import math
@@ -157,6 +158,11 @@ class Parsed:
     def judged_text(self) -> str:
         """The part of `text` that is judged: all of it, or up to the last word kept when truncated."""
         return self.text[: self.word_tokens[-1].end] if self.truncated else self.text
+
+    def words_within(self, start: int, end: int) -> range:
+        """Indices of the words that start inside the character range [start, end)."""
+        starts = [t.start for t in self.word_tokens]
+        return range(bisect.bisect_left(starts, start), bisect.bisect_left(starts, end))
 
     def pairs(self) -> list[tuple[int, int]]:
         """Index pairs of adjacent words within a sentence and not split by punctuation."""

@@ -100,10 +100,9 @@ def word_signals(
     after = dict(sig.pairs)
     before = {b: a for a, b in sig.pairs}
     lexicon = np.zeros(n)
-    starts = [t.start for t in p.word_tokens]
     for m in sig.matches:
         if m.entry.kind == "spun_phrase":
-            for i in range(bisect.bisect_left(starts, m.start), bisect.bisect_left(starts, m.end)):
+            for i in p.words_within(m.start, m.end):
                 lexicon[i] = max(lexicon[i], m.entry.confidence)
     restored, confirmed = np.zeros(n), np.zeros(n)
     for r in sig.restorations:
