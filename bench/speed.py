@@ -1,12 +1,13 @@
 """Speed of `mtdetect score` on Wikinews dev articles: articles/s, tokens/s, peak memory, first result.
 
-    python bench/speed.py [--n 500] [--repeats 3] [--model DIR] [--shared ../shared/data]
+    python bench/speed.py [--n 500] [--repeats 3] [--model DIR] [--shared ../shared/data] [--evidence]
 
 Each repeat runs the real command line in a fresh process over the same folder of .txt files and
 measures wall time; peak RSS comes from the child's rusage. "First result" is a fresh process that
 imports mtdetect, loads the model and scores one article. Both modes are measured: the full model
-and `--fast` (feature-only head). Medians over the repeats are printed as a Markdown table, then
-where the time goes inside one process (features, encoder, head), from a single pass.
+and `--fast` (feature-only head); with `--evidence`, also the full model writing evidence spans.
+Medians over the repeats are printed as a Markdown table, then where the time goes inside one
+process (features, encoder, head), from a single pass.
 """
 
 from __future__ import annotations
@@ -125,6 +126,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--model", type=Path)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--evidence", action="store_true", help="also time the full model with --evidence")
     args = parser.parse_args()
     if not (args.shared / "wikinews" / "dev.jsonl").is_file():
         print(f"no Wikinews dev set under {args.shared}", file=sys.stderr)
@@ -136,7 +138,8 @@ def main() -> int:
         # Children are timed before this process loads anything: a forked child's peak RSS counts the
         # parent's memory at the fork.
         measured = {}
-        for mode, flags in (("full", []), ("fast", ["--fast"])):
+        modes = [("full", []), ("fast", ["--fast"])] + [("full --evidence", ["--evidence"])] * args.evidence
+        for mode, flags in modes:
             score = [sys.executable, "-m", "mtdetect", "score", str(folder), "-q", *model, *flags]
             one = [sys.executable, "-m", "mtdetect", "score", str(folder / "00000.txt"), "-q", *model, *flags]
             measured[mode] = (
@@ -146,6 +149,7 @@ def main() -> int:
         starts = {mode: startup(args.model, mode, folder / "00000.txt") for mode in ("full", "fast")}
         texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
         tokens = {"full": encoder_tokens(args.model, texts), "fast": 0}
+        tokens["full --evidence"] = tokens["full"]  # as read for the score; evidence reads every window
         print(
             "| mode | articles | words | encoder tokens | median s | articles/s | words/s | encoder tokens/s "
             "| after start-up, articles/s | peak RSS MB | first result s |"

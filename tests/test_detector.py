@@ -161,3 +161,6 @@ def test_batch_analysis_skips_explanations_unless_asked(detector, texts):
     [explained] = detector.analyze_many([texts["spun"]], explain=True)
     assert plain.evidence == [] and plain.sentences == []
     assert explained.evidence and explained.sentences and explained.score == plain.score
+    [spans_only] = detector.analyze_many([texts["spun"]], explain=True, sentences=False)
+    assert spans_only.evidence == explained.evidence and spans_only.sentences == []
+    assert spans_only.score == plain.score

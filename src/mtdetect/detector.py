@@ -219,11 +219,15 @@ class Detector:
         """Score one text; with `explain`, also list evidence spans and per-sentence scores."""
         return self.analyze_many([text], explain=explain)[0]
 
-    def analyze_many(self, texts: Sequence[str], explain: bool = False) -> list[Analysis]:
+    def analyze_many(
+        self, texts: Sequence[str], explain: bool = False, sentences: bool | None = None
+    ) -> list[Analysis]:
         """Analyse many texts in one batch; the model is not reloaded.
 
-        `explain` adds evidence and per-sentence scores, which costs about as much again as scoring.
+        `explain` adds evidence spans and, unless `sentences` is False, per-sentence scores (each
+        sentence is scored in its neighbourhood, which costs several times a text's score).
         """
+        sentences = explain if sentences is None else sentences
         for i, t in enumerate(texts):
             if not isinstance(t, str):
                 raise TypeError(f"texts[{i}] is {type(t).__name__}, not str")
@@ -244,7 +248,7 @@ class Detector:
                 if explain
                 else [],
                 flags=flags[i],
-                sentences=self.sentence_scores(parsed[i]) if explain else [],
+                sentences=self.sentence_scores(parsed[i]) if sentences else [],
             )
         return results
 

@@ -41,19 +41,22 @@ def unique(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def analyze_documents(detector: Detector, docs: list[Document], explain: bool = False) -> dict[int, Analysis]:
-    """Analyses of the readable documents, keyed by `id(doc)`; a document whose analysis fails gets
-    its `error` set instead, and the others are still analysed."""
+def analyze_documents(
+    detector: Detector, docs: list[Document], explain: bool = False, sentences: bool | None = None
+) -> dict[int, Analysis]:
+    """Analyses of the readable documents, keyed by `id(doc)` (`explain` and `sentences` as for
+    `Detector.analyze_many`); a document whose analysis fails gets its `error` set instead, and the
+    others are still analysed."""
     readable = [d for d in docs if d.error is None and d.text is not None]
     try:
-        results = detector.analyze_many([d.text for d in readable], explain=explain)
+        results = detector.analyze_many([d.text for d in readable], explain=explain, sentences=sentences)
         return dict(zip(map(id, readable), results, strict=True))
     except Exception:  # isolate the culprit: retry one by one
         log.debug("batch failed, retrying documents one by one", exc_info=True)
     analyses = {}
     for d in readable:
         try:
-            analyses[id(d)] = detector.analyze(d.text, explain=explain)
+            analyses[id(d)] = detector.analyze_many([d.text], explain=explain, sentences=sentences)[0]
         except Exception as exc:
             d.error = f"analysis failed: {type(exc).__name__}: {exc}"
     return analyses
@@ -61,7 +64,7 @@ def analyze_documents(detector: Detector, docs: list[Document], explain: bool = 
 
 def score_documents(detector: Detector, docs: list[Document], evidence: bool = False) -> list[dict[str, Any]]:
     """One output row per document; a failure in one document never costs the others their rows."""
-    analyses = analyze_documents(detector, docs, explain=evidence)
+    analyses = analyze_documents(detector, docs, explain=evidence, sentences=False)  # rows have none
     rows = []
     for d in docs:
         row: dict[str, Any] = {
