@@ -99,17 +99,7 @@ def word_signals(
     zipf = zipf_table()
     after = dict(sig.pairs)
     before = {b: a for a, b in sig.pairs}
-    lexicon = np.zeros(n)
-    for m in sig.matches:
-        if m.entry.kind == "spun_phrase":
-            for i in p.words_within(m.start, m.end):
-                lexicon[i] = max(lexicon[i], m.entry.confidence)
-    restored, confirmed = np.zeros(n), np.zeros(n)
-    for r in sig.restorations:
-        for i in r.swapped:
-            restored[i] = max(restored[i], math.log1p(r.count))
-    for r in sig.confirmed:
-        confirmed[list(r.swapped)] = 1.0
+    lexicon, restored, confirmed = _coverage(p, sig)
     unseen_share = float(np.mean(sig.pair_counts == 0)) if len(sig.pair_counts) else 0.0
     restored_share = float(np.mean(restored > 0)) if n else 0.0
 
@@ -121,13 +111,7 @@ def word_signals(
         own_right = -1 if right is None else bigrams.count(w, right)
         own_fit = math.log1p(max(own_left, 0)) + math.log1p(max(own_right, 0))
         candidates = synonyms.get(w)
-        best, best_fit = None, -1.0
-        for c in candidates:
-            fit = math.log1p(0 if left is None else bigrams.count(left, c)) + math.log1p(
-                0 if right is None else bigrams.count(c, right)
-            )
-            if fit > best_fit:
-                best, best_fit = c, fit
+        best, best_fit = _best_fit(candidates, left, right, bigrams)
         token = p.word_tokens[i].text
         rows.append(
             [
@@ -155,6 +139,38 @@ def word_signals(
         t = np.asarray(tags, dtype=np.float64)
         x = np.hstack([x, _tag_columns(t)]) if n else np.zeros((0, len(columns(True))))
     return WordSignals(x, suggestions)
+
+
+def _coverage(p: Parsed, sig: Signals) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per word: the confidence of a spun lexicon phrase covering it, the log reference count of the
+    best restoration swapping it, and whether a confirmed restoration swaps it."""
+    n = len(p.words)
+    lexicon, restored, confirmed = np.zeros(n), np.zeros(n), np.zeros(n)
+    for m in sig.matches:
+        if m.entry.kind == "spun_phrase":
+            for i in p.words_within(m.start, m.end):
+                lexicon[i] = max(lexicon[i], m.entry.confidence)
+    for r in sig.restorations:
+        for i in r.swapped:
+            restored[i] = max(restored[i], math.log1p(r.count))
+    for r in sig.confirmed:
+        confirmed[list(r.swapped)] = 1.0
+    return lexicon, restored, confirmed
+
+
+def _best_fit(
+    candidates: Sequence[str], left: str | None, right: str | None, bigrams: BigramTable
+) -> tuple[str | None, float]:
+    """The candidate whose reference counts with the neighbours are highest (log1p, summed), and that
+    fit; the first (most frequent) candidate wins ties. (None, -1.0) without candidates."""
+    best, best_fit = None, -1.0
+    for c in candidates:
+        fit = math.log1p(0 if left is None else bigrams.count(left, c)) + math.log1p(
+            0 if right is None else bigrams.count(c, right)
+        )
+        if fit > best_fit:
+            best, best_fit = c, fit
+    return best, best_fit
 
 
 def _tag_columns(t: np.ndarray) -> np.ndarray:
