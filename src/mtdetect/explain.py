@@ -21,6 +21,7 @@ from typing import Any
 
 from mtdetect.features import Parsed, Signals, zipf_table
 from mtdetect.surprisal import Surprise
+from mtdetect.text import capitalised_like
 from mtdetect.wordscore import NEVER
 
 KINDS = ("spun_phrase", "calque", "untranslated_word", "mt_pattern")
@@ -89,7 +90,7 @@ def scored_spans(
         if any(suggestions[i] for i in run):
             suggestion = "".join(
                 (
-                    _match_case(suggestions[i], p.word_tokens[i].text)
+                    capitalised_like(suggestions[i], p.word_tokens[i].text)
                     if suggestions[i]
                     else p.word_tokens[i].text
                 )
@@ -123,10 +124,6 @@ def surprise_spans(p: Parsed, surprises: Sequence[Surprise], min_margin: float) 
         confidence = round(1.0 - math.exp(-s.margin / 4.0), 3)  # a display scale, not a probability
         out.append(Evidence(t.start, t.end, t.text, "spun_phrase", s.suggestion, confidence))
     return out
-
-
-def _match_case(word: str, like: str) -> str:
-    return word[:1].upper() + word[1:] if like[:1].isupper() else word
 
 
 def _untranslated(p: Parsed) -> list[Evidence]:

@@ -26,6 +26,7 @@ from typing import Any
 
 from mtdetect.features import Parsed
 from mtdetect.synonyms import SynonymTable
+from mtdetect.text import capitalised_like
 
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_NAME = "smollm2-135m-instruct"
@@ -93,11 +94,13 @@ class LanguageModel:
                 row = logp[j - lo - 1]
                 start = p.word_tokens[i].start
                 spaced = start > 0 and text[start - 1] == " "  # then the word's token carries the space
-                ids_of = [self._first_id(_like(c, p.word_tokens[i].text), spaced) for c in candidates]
+                ids_of = [
+                    self._first_id(capitalised_like(c, p.word_tokens[i].text), spaced) for c in candidates
+                ]
                 scores = row[ids_of]
                 best = int(scores.argmax())
                 margin = float(scores[best] - row[ids[j]])
-                out.append(Surprise(i, margin, _like(candidates[best], p.word_tokens[i].text)))
+                out.append(Surprise(i, margin, capitalised_like(candidates[best], p.word_tokens[i].text)))
         return out
 
     def _first_id(self, word: str, spaced: bool) -> int:
@@ -114,10 +117,6 @@ def _first_pieces(p: Parsed, offsets: Sequence[tuple[int, int]]) -> dict[int, in
         if k < len(offsets) and offsets[k][0] < t.end:
             out[i] = k
     return out
-
-
-def _like(word: str, model: str) -> str:
-    return word[:1].upper() + word[1:] if model[:1].isupper() else word
 
 
 def default_cache() -> Path:

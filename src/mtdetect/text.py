@@ -74,6 +74,15 @@ def normalize_word(word: str) -> str:
     return word.lower().replace("’", "'")
 
 
+def capitalised_like(word: str, like: str) -> str:
+    """`word` with a capital first letter when `like` has one.
+
+    >>> capitalised_like("upper", "Higher"), capitalised_like("upper", "higher")
+    ('Upper', 'upper')
+    """
+    return word[:1].upper() + word[1:] if like[:1].isupper() else word
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of sentences, stripped of surrounding whitespace.
 
