@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from mtdetect import Detector
+from mtdetect.align import covered
 from mtdetect.pairs import document_seed
 from mtdetect.rewrite import Rewrite
 from mtdetect.text import word_tokens
@@ -65,10 +66,10 @@ def measure(detector: Detector, spinner, rows: list[dict]) -> dict[str, float]:
         analysis = detector.analyze(rw.text)
         called_spun += analysis.label == "spun"
         spans = [e for e in analysis.evidence if e.kind == "spun_phrase"]
-        subs = {
-            i for i, t in enumerate(toks) for s in rw.substitutions if t.start < s.end and s.start < t.end
-        }
-        flagged = {i for i, t in enumerate(toks) for e in spans if t.start < e.end and e.start < t.end}
+        swapped = [(s.start, s.end) for s in rw.substitutions]
+        shown = [(e.start, e.end) for e in spans]
+        subs = {i for i, t in enumerate(toks) if covered(t.start, t.end, swapped)}
+        flagged = {i for i, t in enumerate(toks) if covered(t.start, t.end, shown)}
         sub_tokens += len(subs)
         flagged_tokens += len(flagged)
         hit_tokens += len(subs & flagged)

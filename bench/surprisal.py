@@ -20,6 +20,7 @@ import numpy as np
 from evidence import make_spinner
 
 from mtdetect import Detector
+from mtdetect.align import covered
 from mtdetect.features import Parsed
 from mtdetect.pairs import document_seed
 from mtdetect.surprisal import LanguageModel
@@ -55,9 +56,8 @@ def main() -> int:
         rw = spinner.rewrite(row["text"], document_seed(0, row["id"]))
         p, m = margins_by_word(lm, detector, rw.text)
         spun_margins.append(m)
-        substituted.append(
-            [any(t.start < s.end and s.start < t.end for s in rw.substitutions) for t in p.word_tokens]
-        )
+        swapped = [(s.start, s.end) for s in rw.substitutions]
+        substituted.append([covered(t.start, t.end, swapped) for t in p.word_tokens])
         human_margins.append(margins_by_word(lm, detector, row["text"])[1])
     spun, truth, human = (
         np.concatenate(spun_margins),

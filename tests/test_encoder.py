@@ -15,11 +15,12 @@ import torch
 from conftest import make_original, spin
 
 from mtdetect import Detector
+from mtdetect.align import substituted_spans
 from mtdetect.bundle import read_manifest
 from mtdetect.data import Dataset, Example, Pair
 from mtdetect.detector import FAST_HEAD_FILE, FAST_WORDS_FILE, LABELS, WORDS_FILE
 from mtdetect.encoder import COLUMNS, Encoder, EncoderSettings, dequantize_state, quantize_state
-from mtdetect.finetune import IGNORE, FineTuneConfig, fine_tune, samples, substituted_spans
+from mtdetect.finetune import IGNORE, FineTuneConfig, fine_tune, samples
 from mtdetect.training import TrainConfig, encoder_base
 from mtdetect.wordscore import BASE_COLUMNS, TAG_COLUMNS
 

@@ -8,6 +8,7 @@ coarser edits, and `changed_share` tells how much of the text moved.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -73,6 +74,24 @@ def align(original: str, rewritten: str) -> Alignment:
         n_start, n_end, n_text = _span(rewritten, b_toks, j1, j2, b_anchor)
         edits.append(Edit(o_start, o_end, n_start, n_end, o_text, n_text, op))
     return Alignment(edits, changed / len(a) if a else 0.0)
+
+
+def substituted_spans(original: str, rewritten: str) -> list[tuple[int, int]]:
+    """Character spans of `rewritten` that a spinner put in place of the original's words.
+
+    >>> substituted_spans("the upper hand now", "the higher hand now")
+    [(4, 10)]
+    """
+    return [(e.new_start, e.new_end) for e in align(original, rewritten).edits if e.op != "delete"]
+
+
+def covered(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether the character range [start, end) overlaps any of `spans`.
+
+    >>> covered(4, 10, [(8, 12)]), covered(4, 8, [(8, 12)])
+    (True, False)
+    """
+    return any(a < end and start < b for a, b in spans)
 
 
 def format_table(alignment: Alignment) -> str:

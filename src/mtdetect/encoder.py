@@ -3,7 +3,8 @@
 One forward pass over a window gives two outputs:
 - class logits (original / spun / translated) from the mean of the window's token states;
 - for every token, the logit that a spinner put it there (trained on the substitutions found by
-  aligning spun training pairs with their originals), which feeds the evidence spans.
+  aligning spun training pairs with their originals), one of the word scorer's columns
+  (`wordscore.py`) behind the evidence spans.
 
 A text is cut into windows of `max_tokens` word pieces. Scoring reads at most `windows` of them,
 evenly spaced, so the cost per article is bounded; explaining reads them all, but the document

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mtdetect.align import align
+from mtdetect.align import covered, substituted_spans
 from mtdetect.data import Dataset
 from mtdetect.encoder import Encoder, EncoderSettings
 from mtdetect.text import word_tokens
@@ -47,24 +47,6 @@ class Sample:
     ids: list[int]
     label: int
     tags: list[int]
-
-
-def substituted_spans(original: str, rewritten: str) -> list[tuple[int, int]]:
-    """Character spans of `rewritten` that a spinner put in place of the original's words.
-
-    >>> substituted_spans("the upper hand now", "the higher hand now")
-    [(4, 10)]
-    """
-    return [(e.new_start, e.new_end) for e in align(original, rewritten).edits if e.op != "delete"]
-
-
-def covered(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
-    """Whether the character range [start, end) overlaps any of `spans`.
-
-    >>> covered(4, 10, [(8, 12)]), covered(4, 8, [(8, 12)])
-    (True, False)
-    """
-    return any(a < end and start < b for a, b in spans)
 
 
 def samples(dataset: Dataset, encoder: Encoder, labels: Sequence[str], min_words: int) -> list[Sample]:

@@ -34,12 +34,13 @@ from tqdm import tqdm
 
 from mtdetect import data as data_mod
 from mtdetect import metrics
+from mtdetect.align import covered, substituted_spans
 from mtdetect.bundle import library_versions, read_manifest
 from mtdetect.collocations import BigramTable
 from mtdetect.detector import LABELS, SYNONYMS_FILE, Detector, Threshold
 from mtdetect.encoder import Encoder, EncoderSettings
 from mtdetect.features import FeatureExtractor, Parsed, zipf_table
-from mtdetect.finetune import FineTuneConfig, covered, default_base, substituted_spans, train_encoder
+from mtdetect.finetune import FineTuneConfig, default_base, train_encoder
 from mtdetect.lexicon import Lexicon, learn
 from mtdetect.synonyms import SOURCES as SYNONYM_SOURCES
 from mtdetect.synonyms import SynonymTable
