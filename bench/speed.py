@@ -113,11 +113,7 @@ def encoder_tokens(model: Path | None, texts: list[str]) -> int:
     encoder = Detector.load(model).encoder
     if encoder is None:
         return 0
-    size = encoder.settings.max_tokens - 2
-    total = 0
-    for ids, _ in encoder.pieces(texts):
-        total += sum(len(ids[s : s + size]) for s in encoder.window_starts(len(ids)))
-    return total
+    return sum(encoder.pieces_read(len(ids)) for ids, _ in encoder.pieces(texts))
 
 
 def main() -> int:

@@ -44,7 +44,6 @@ def main() -> int:
     sample = random.Random(0).sample(val, min(args.n, len(val)))
     texts = [e.text for e in sample]
     y = np.array([e.label != "original" for e in sample], dtype=int)
-    size = encoder.settings.max_tokens - 2
     pieces = [len(ids) for ids, _ in encoder.pieces(texts)]
     print(f"{len(texts)} validation texts, {np.median(pieces):.0f} word pieces each (median)\n")
     print("| windows read | pieces read per text | AUROC, mean P(original) | AUROC, max margin | seconds |")
@@ -54,7 +53,7 @@ def main() -> int:
         start = time.perf_counter()
         columns = reader.transform(texts)
         seconds = time.perf_counter() - start
-        read = np.mean([sum(min(size, n - s) for s in reader.window_starts(n)) for n in pieces])
+        read = np.mean([reader.pieces_read(n) for n in pieces])
         mean_original = auroc(y, -columns[:, COLUMNS.index("enc_logp_original")])
         margins = columns[
             :, [COLUMNS.index("enc_max_spun_margin"), COLUMNS.index("enc_max_translated_margin")]

@@ -196,6 +196,18 @@ class Encoder:
         picks = np.linspace(0, total - 1, self.settings.windows).round().astype(int)
         return [int(k) * size for k in sorted(set(picks.tolist()))]
 
+    def pieces_read(self, n_pieces: int) -> int:
+        """How many of a text's `n_pieces` word pieces scoring reads (its windows may end early).
+
+        >>> from types import SimpleNamespace
+        >>> enc = SimpleNamespace(settings=EncoderSettings(max_tokens=12, windows=2))
+        >>> enc.window_starts = lambda n: Encoder.window_starts(enc, n)
+        >>> Encoder.pieces_read(enc, 45), Encoder.pieces_read(enc, 15)
+        (15, 15)
+        """
+        size = self.settings.max_tokens - 2
+        return sum(min(size, n_pieces - s) for s in self.window_starts(n_pieces))
+
     def forward(self, windows: Sequence[list[int]]) -> tuple[np.ndarray, list[np.ndarray]]:
         """Class logits (n, labels) and per-piece substitution probabilities of windows run as one batch.
 
