@@ -99,6 +99,7 @@ def word_signals(
     zipf = zipf_table()
     after = dict(sig.pairs)
     before = {b: a for a, b in sig.pairs}
+    pair_count = dict(zip(sig.pairs, sig.pair_counts, strict=True))  # looked up once, in `signals`
     lexicon, restored, confirmed = _coverage(p, sig)
     unseen_share = float(np.mean(sig.pair_counts == 0)) if len(sig.pair_counts) else 0.0
     restored_share = float(np.mean(restored > 0)) if n else 0.0
@@ -107,8 +108,8 @@ def word_signals(
     for i, w in enumerate(p.words):
         left = p.words[before[i]] if i in before else None
         right = p.words[after[i]] if i in after else None
-        own_left = -1 if left is None else bigrams.count(left, w)
-        own_right = -1 if right is None else bigrams.count(w, right)
+        own_left = int(pair_count[before[i], i]) if i in before else -1
+        own_right = int(pair_count[i, after[i]]) if i in after else -1
         own_fit = math.log1p(max(own_left, 0)) + math.log1p(max(own_right, 0))
         candidates = synonyms.get(w)
         best, best_fit = _best_fit(candidates, left, right, bigrams)
