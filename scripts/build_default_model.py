@@ -5,7 +5,7 @@
 Recipe: originals are Wikinews and Wikipedia articles, Europarl pseudo-documents written in English
 or translated by humans, and TED talks translated by humans. Each wiki article is either spun by one
 of the spinner family (WordNet random/first-sense/frequent-lemma, Mythes thesaurus by frequency;
-3-15% of words; some with spinner side-effects, some on half of the paragraphs only), round-tripped
+3-30% of words; some with spinner side-effects, some on half of the paragraphs only), round-tripped
 through Apertium (Spanish, Catalan, Galician, Esperanto), or left as it is. The Mythes "listed"
 spinner and Serbo-Croatian round trips are kept out as an unseen spinner and an unseen engine.
 Translated positives are also Europarl and TED machine translations. MADLAD is left out: its Europarl

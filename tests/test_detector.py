@@ -9,6 +9,7 @@ from conftest import make_original, make_translated, spin
 from mtdetect import Detector, TextNotScorable, analyze, score
 from mtdetect.bundle import BundleError
 from mtdetect.detector import LABELS
+from mtdetect.synonyms import SynonymTable
 from mtdetect.wordscore import BASE_COLUMNS
 
 
@@ -92,6 +93,13 @@ def test_save_load_round_trip_gives_identical_scores(detector, texts, tmp_path):
     assert again.threshold == detector.threshold
 
 
+def test_the_origins_table_travels_with_the_bundle(bundle, tmp_path):
+    detector = Detector.load(bundle)
+    detector.extractor.origins = SynonymTable({"superior": ("upper", "higher")})
+    detector.save(tmp_path / "copy", {"name": "copy"})
+    assert Detector.load(tmp_path / "copy").extractor.origins.table == {"superior": ("upper", "higher")}
+
+
 def test_module_level_functions_use_a_cached_model(bundle, texts):
     first = analyze(texts["spun"], model=bundle)
     assert score(texts["spun"], model=bundle) == first.score
@@ -112,6 +120,7 @@ def test_manifest_describes_the_model(bundle):
         "lexicon.tsv",
         "bigrams.npz",
         "synonyms.tsv.gz",
+        "origins.tsv.gz",
         "words.joblib",
     }
     assert manifest["words"]["columns"] == list(BASE_COLUMNS)  # no encoder: no tag columns

@@ -38,6 +38,18 @@ def test_build_keeps_common_single_word_synonyms_and_inflections():
     assert table.get("x") == ()
 
 
+def test_origins_map_a_listed_synonym_back_to_the_words_that_list_it():
+    pairs = [("hand", "manus"), ("higher", "upper"), ("top", "upper")]
+    zipf = {"hand": 5.5, "manus": 1.5, "higher": 5.0, "upper": 4.5, "top": 5.2}
+    forward = SynonymTable.build(pairs, zipf, inflect=False)
+    origins = SynonymTable.build(((s, w) for w, s in pairs), zipf, inflect=False)
+    assert forward.get("manus") == () and forward.get("hand") == ()  # "manus" is too rare to offer
+    assert origins.get("manus") == ("hand",)  # but a swap to it can be undone
+    assert origins.get("upper") == ("top", "higher")  # most frequent first
+    # A saved table keeps only common synonyms, so its reverse knows only common origins.
+    assert forward.reversed(zipf).table == {"upper": ("top", "higher")}
+
+
 def test_restorations_single_and_joint_swaps():
     bigrams = BigramTable.build([[["the", "upper", "hand"], ["artificial", "intelligence"]]] * 4, bits=12)
     table = SynonymTable(
@@ -70,3 +82,12 @@ def test_gzip_round_trip_and_bad_file(tmp_path):
         f.write("word\tsyn\n")
     with pytest.raises(ValueError, match="not an mtdetect synonym table"):
         SynonymTable.load(tmp_path / "bad.gz")
+
+
+def test_training_reads_a_saved_table_with_its_origins(tmp_path):
+    from mtdetect.training import load_synonyms
+
+    SynonymTable({"higher": ("upper",)}).save(tmp_path / "s.tsv.gz")
+    table, origins = load_synonyms(str(tmp_path / "s.tsv.gz"))
+    assert table.get("higher") == ("upper",) and origins.get("upper") == ("higher",)
+    assert [len(t) for t in load_synonyms("none")] == [0, 0]

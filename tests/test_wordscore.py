@@ -35,13 +35,17 @@ SPUN = "They had the higher hand in the talks."
 def extractor() -> FeatureExtractor:
     lexicon = Lexicon([Entry("counterfeit consciousness", "artificial intelligence", "spun_phrase", 0.9)])
     return FeatureExtractor(
-        lexicon, BigramTable.build(REFERENCE, bits=12), SynonymTable({"higher": ("upper",)})
+        lexicon,
+        BigramTable.build(REFERENCE, bits=12),
+        SynonymTable({"higher": ("upper",)}),
+        SynonymTable({"superior": ("upper", "higher")}),  # "upper" and "higher" list "superior"
     )
 
 
 def signals(extractor: FeatureExtractor, text: str, tags=None):
     p = Parsed.of(text)
-    return p, word_signals(p, extractor.signals(p), extractor.bigrams, extractor.synonyms, tags)
+    ex = extractor
+    return p, word_signals(p, ex.signals(p), ex.bigrams, ex.synonyms, ex.origins, tags)
 
 
 def column(ws, name: str) -> np.ndarray:
@@ -61,6 +65,17 @@ def test_a_swapped_word_gets_its_original_and_collocation_columns(extractor):
     assert column(ws, "restored")[higher] == pytest.approx(np.log1p(5))
     assert column(ws, "confirmed")[higher] == 1.0  # "upper" mends the pairs on both sides
     assert np.allclose(column(ws, "text_unseen_share"), 2 / 7)
+    assert column(ws, "origins")[higher] == 0.0 and column(ws, "origin_fit_gain")[higher] == 0.0
+
+
+def test_a_swap_the_synonym_table_cannot_undo_is_undone_by_its_origin(extractor):
+    p, ws = signals(extractor, "They had the superior hand in the talks.")
+    superior = p.words.index("superior")
+    assert ws.suggestions[superior] == "upper"  # fits both neighbours; "higher" fits neither
+    assert column(ws, "synonyms")[superior] == 0.0 and column(ws, "origins")[superior] == 2.0
+    assert column(ws, "origin_fit")[superior] == pytest.approx(2 * np.log1p(5))
+    assert column(ws, "origin_fit_gain")[superior] == pytest.approx(2 * np.log1p(5))
+    assert [s for i, s in enumerate(ws.suggestions) if i != superior] == [None] * 7
 
 
 def test_no_suggestion_when_the_word_already_fits_best(extractor):

@@ -44,6 +44,7 @@ FAST_HEAD_FILE = "head_fast.joblib"
 LEXICON_FILE = "lexicon.tsv"
 BIGRAMS_FILE = "bigrams.npz"
 SYNONYMS_FILE = "synonyms.tsv.gz"
+ORIGINS_FILE = "origins.tsv.gz"  # the synonyms' origins table (`synonyms.py`), for the word scorer
 WORDS_FILE = "words.joblib"
 FAST_WORDS_FILE = "words_fast.joblib"
 MIN_ENGLISH_SHARE = 0.12  # English prose runs at 0.35-0.45 function words; other languages near 0
@@ -145,6 +146,7 @@ class Detector:
             lexicon = Lexicon.load(folder / LEXICON_FILE)
             bigrams = BigramTable.load(folder / BIGRAMS_FILE)
             synonyms = SynonymTable.load(folder / SYNONYMS_FILE)
+            origins = SynonymTable.load(folder / ORIGINS_FILE) if (folder / ORIGINS_FILE).exists() else None
             use_fast_head = fast and "encoder" in manifest
             section = manifest["fast"] if use_fast_head else manifest
             head = joblib.load(folder / (FAST_HEAD_FILE if use_fast_head else HEAD_FILE))
@@ -164,7 +166,7 @@ class Detector:
             raise BundleError(f"{folder}: cannot load model ({type(exc).__name__}: {exc})") from exc
         if list(manifest.get("feature_names", [])) != list(FEATURE_NAMES):
             raise BundleError(f"{folder}: built with other features than this mtdetect computes; retrain it")
-        extractor = FeatureExtractor(lexicon, bigrams, synonyms)
+        extractor = FeatureExtractor(lexicon, bigrams, synonyms, origins)
         if words is not None and words.columns != tuple(section["words"]["columns"]):
             raise BundleError(f"{folder}: word scorer built with other columns than this mtdetect computes")
         language_model = LanguageModel.from_package() if deep else None
@@ -184,6 +186,7 @@ class Detector:
         self.extractor.lexicon.save(folder / LEXICON_FILE)
         self.extractor.bigrams.save(folder / BIGRAMS_FILE)
         self.extractor.synonyms.save(folder / SYNONYMS_FILE)
+        self.extractor.origins.save(folder / ORIGINS_FILE)
         joblib.dump(self.head, folder / HEAD_FILE, compress=3)
         extra: dict[str, Any] = {}
         if self.words is not None:
@@ -274,7 +277,8 @@ class Detector:
         """The word scorer's input for one text: with the encoder's tags when it was read (`reading`
         with `explain`), else the columns without them."""
         tags = word_probabilities(p, reading.pieces) if reading is not None else None
-        return word_signals(p, sig, self.extractor.bigrams, self.extractor.synonyms, tags)
+        ex = self.extractor
+        return word_signals(p, sig, ex.bigrams, ex.synonyms, ex.origins, tags)
 
     def sentence_scores(self, p: Parsed) -> list[SentenceScore]:
         """Score each sentence inside a window of neighbouring sentences of at least `min_words` words.

@@ -3,8 +3,8 @@
 Sources, each tuned to keep false spans on human writing rare:
 - lexicon hits of the translation kinds (`calque`, `mt_pattern`), with the phrase they stand for;
 - spun phrases: runs of words that the word scorer (`wordscore.py`) finds probably substituted,
-  with the common synonym that fits the neighbours best as the suggestion, or the lexicon's phrase
-  when a learned or built-in spun phrase covers them;
+  with the common synonym or origin (`synonyms.py`) that fits the neighbours best as the suggestion,
+  or the lexicon's phrase when a learned or built-in spun phrase covers them;
 - with deep evidence (`surprisal.py`), words that a common synonym would fit far better according to
   a language model, with that synonym as the suggestion;
 - untranslated words: lower-case words unknown to an English frequency list that contain letters

@@ -192,14 +192,24 @@ class Signals:
 
 
 class FeatureExtractor:
-    """Turns texts into the FEATURE_NAMES vector, given the bundle's lexicon, bigrams and synonyms."""
+    """Turns texts into the FEATURE_NAMES vector, given the bundle's lexicon, bigrams and synonyms.
+
+    It also carries the synonyms' origins table (`synonyms.py`), which only the word scorer reads.
+    """
 
     names: tuple[str, ...] = FEATURE_NAMES
 
-    def __init__(self, lexicon: Lexicon, bigrams: BigramTable, synonyms: SynonymTable) -> None:
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        bigrams: BigramTable,
+        synonyms: SynonymTable,
+        origins: SynonymTable | None = None,
+    ) -> None:
         self.lexicon = lexicon
         self.bigrams = bigrams
         self.synonyms = synonyms
+        self.origins = origins if origins is not None else SynonymTable()
 
     def transform(self, texts: Sequence[str], progress: str | None = None) -> np.ndarray:
         """Feature matrix of shape (len(texts), len(FEATURE_NAMES)); `progress` labels a bar on stderr."""

@@ -22,7 +22,7 @@ from mtdetect.data import iter_jsonl
 from mtdetect.documents import find_files, read_document
 from mtdetect.rewrite import Rewrite, Rewriter
 
-SPIN_RATES = (0.03, 0.06, 0.10, 0.15)
+SPIN_RATES = (0.03, 0.06, 0.10, 0.15, 0.22, 0.30)
 log = logging.getLogger(__name__)
 
 

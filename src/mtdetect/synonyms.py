@@ -8,6 +8,10 @@ original phrase, for the evidence shown to the user.
 
 `SynonymTable` maps a word to its common synonyms (built from WordNet, plus simple inflections, at
 training time) and is stored in the bundle as gzip-compressed TSV with a version line, never pickled.
+A second table maps the other way, from a word to the common words that list it as a synonym (its
+possible *origins*): a thesaurus lists "manus" under "hand" but not "hand" under "manus", and undoing
+a swap needs the way back. Only the word scorer (`wordscore.py`) reads it; the document features keep
+to the first table, because reading both raised false alarms on human translations.
 Deliberate shortcuts: no part-of-speech or sense check (the reference counts stand in for context),
 at most `MAX_CANDIDATES` synonyms tried per word, and only single-word synonyms.
 """
@@ -52,6 +56,11 @@ class SynonymTable:
 
     def get(self, word: str) -> tuple[str, ...]:
         return self.table.get(word, ())
+
+    def reversed(self, zipf: Mapping[str, float]) -> SynonymTable:
+        """The origins table of this table: each listed synonym -> the common words that list it."""
+        pairs = ((s, word) for word, syns in self.table.items() for s in syns)
+        return SynonymTable.build(pairs, zipf, inflect=False)
 
     @classmethod
     def build(

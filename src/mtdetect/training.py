@@ -49,8 +49,8 @@ from mtdetect.wordscore import BASE_COLUMNS
 from mtdetect.wordscore import fit as fit_word_scorer
 
 log = logging.getLogger(__name__)
-WORD_PAIRS = 1500  # spun pairs of the fit split that the word scorers learn from
-WORD_ORIGINALS = 600  # and human originals
+WORD_PAIRS = 3000  # spun pairs of the fit split that the word scorers learn from (at most)
+WORD_ORIGINALS = 1000  # and human originals
 MIN_WORD_PAIRS = 6  # fewer spun pairs than this give no word scorer (and no spun-phrase evidence)
 
 
@@ -200,16 +200,18 @@ def build_resources(
     return Lexicon.builtin().merged_with(mined), bigrams
 
 
-def load_synonyms(spec: str) -> SynonymTable:
-    """The synonym table named by TrainConfig.synonyms: "none", sources joined by "+" (e.g.
-    "wordnet+thesaurus"), or the path of a saved table."""
+def load_synonyms(spec: str) -> tuple[SynonymTable, SynonymTable]:
+    """The synonym table named by TrainConfig.synonyms ("none", sources joined by "+" such as
+    "wordnet+thesaurus", or the path of a saved table) and its origins table (`synonyms.py`)."""
     if spec == "none":
-        return SynonymTable()
+        return SynonymTable(), SynonymTable()
     names = spec.split("+")
+    zipf = zipf_table()
     if all(name in SYNONYM_SOURCES for name in names):
-        pairs = itertools.chain.from_iterable(SYNONYM_SOURCES[name]() for name in names)
-        return SynonymTable.build(pairs, zipf_table())
-    return SynonymTable.load(Path(spec))
+        pairs = list(itertools.chain.from_iterable(SYNONYM_SOURCES[name]() for name in names))
+        return SynonymTable.build(pairs, zipf), SynonymTable.build(((s, w) for w, s in pairs), zipf)
+    table = SynonymTable.load(Path(spec))
+    return table, table.reversed(zipf)
 
 
 def evaluate(detector: Detector, val: data_mod.Dataset, max_fpr: float = 0.01) -> dict[str, Any]:
@@ -273,7 +275,7 @@ def train(config: TrainConfig) -> TrainResult:
         parts["reference"], config.lexicon_min_count, [e.text for e in extra.examples]
     )
     log.info("lexicon: %d entries; bigram table from %d reference originals", len(lexicon), bigrams.n_docs)
-    extractor = FeatureExtractor(lexicon, bigrams, load_synonyms(config.synonyms))
+    extractor = FeatureExtractor(lexicon, bigrams, *load_synonyms(config.synonyms))
     encoder, encoder_info = (None, {}) if base is None else train_encoder_component(config, base, parts)
 
     detector, fast = fit_heads(config, extractor, encoder, fit)
@@ -291,6 +293,7 @@ def train(config: TrainConfig) -> TrainResult:
                 "kind": "handcrafted",
                 "lexicon_entries": len(lexicon),
                 "synonym_entries": len(extractor.synonyms),
+                "origin_entries": len(extractor.origins),
                 "reference_docs": bigrams.n_docs,
             },
             *([encoder_info] if encoder else []),
