@@ -78,8 +78,10 @@ def scored_spans(
     flagged = {i for i, x in enumerate(probs) if x >= threshold} if threshold < NEVER else set()
     out = []
     for m in sig.matches:
+        if m.entry.kind != "spun_phrase":
+            continue
         inside = set(p.words_within(m.start, m.end))
-        if m.entry.kind == "spun_phrase" and inside & flagged:
+        if inside & flagged:
             confidence = round(max(probs[i] for i in inside), 3)
             text = p.text[m.start : m.end]
             out.append(Evidence(m.start, m.end, text, "spun_phrase", m.entry.suggestion, confidence))

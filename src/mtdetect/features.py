@@ -159,9 +159,14 @@ class Parsed:
         """The part of `text` that is judged: all of it, or up to the last word kept when truncated."""
         return self.text[: self.word_tokens[-1].end] if self.truncated else self.text
 
+    @functools.cached_property
+    def word_starts(self) -> list[int]:
+        """Character offset of each word token, for bisecting."""
+        return [t.start for t in self.word_tokens]
+
     def words_within(self, start: int, end: int) -> range:
         """Indices of the words that start inside the character range [start, end)."""
-        starts = [t.start for t in self.word_tokens]
+        starts = self.word_starts
         return range(bisect.bisect_left(starts, start), bisect.bisect_left(starts, end))
 
     def pairs(self) -> list[tuple[int, int]]:

@@ -80,9 +80,8 @@ def word_probabilities(p: Parsed, pieces: Sequence[tuple[int, int, float]]) -> l
     """Each word's substitution probability from the encoder: the highest of its word pieces' (0 if
     none was read)."""
     probs = [0.0] * len(p.word_tokens)
-    starts = [t.start for t in p.word_tokens]
     for start, end, prob in pieces:
-        i = bisect.bisect_right(starts, start) - 1
+        i = bisect.bisect_right(p.word_starts, start) - 1
         if 0 <= i < len(probs) and start < p.word_tokens[i].end and end > start:
             probs[i] = max(probs[i], prob)
     return probs
