@@ -393,6 +393,8 @@ def fit_word_scorers(config: TrainConfig, detector: Detector, fast: Detector, fi
     originals = [originals[i] for i in rng.permutation(len(originals))[:WORD_ORIGINALS]]
     texts = [p.rewritten for p in spun] + [e.text for e in originals]
     truths = [substituted_spans(p.original, p.rewritten) for p in spun] + [[] for _ in originals]
+    # A rewrite and its original (if both were drawn) share a group, so they fall in the same fold.
+    text_groups = [p.group for p in spun] + [e.group for e in originals]
     parsed = [Parsed.of(t) for t in texts]
     readings = (
         detector.encoder.read([p.judged_text for p in parsed], explain=True) if detector.encoder else None
@@ -403,9 +405,7 @@ def fit_word_scorers(config: TrainConfig, detector: Detector, fast: Detector, fi
             detector.word_signals(p, detector.extractor.signals(p), readings[k] if readings else None).x
         )
         y += [covered(t.start, t.end, spans) for t in p.word_tokens]
-        # A rewrite and its original (if both were drawn) must fall in the same fold.
-        group = spun[k].group if k < len(spun) else originals[k - len(spun)].group
-        groups += [group] * len(p.word_tokens)
+        groups += [text_groups[k]] * len(p.word_tokens)
     x, target, group_ids = np.vstack(rows), np.array(y), np.array(groups)
     human = np.repeat(np.arange(len(texts)) >= len(spun), [len(p.word_tokens) for p in parsed])
     detector.words = fit_word_scorer(x, target, group_ids, human, bool(readings), config.seed)
