@@ -20,7 +20,7 @@ import numpy as np
 from heldout import ALL_FAMILIES, ROOT, family_texts, human_controls
 
 from mtdetect import Detector
-from mtdetect.metrics import auroc, tpr_at_fpr
+from mtdetect.training.metrics import auroc, tpr_at_fpr
 
 UNSEEN = {"thesaurus-listed", "apertium-hbs", "europarl/madlad"}
 

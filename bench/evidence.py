@@ -23,16 +23,16 @@ import sys
 from pathlib import Path
 
 from mtdetect import Detector
-from mtdetect.align import covered
-from mtdetect.pairs import document_seed
-from mtdetect.rewrite import Rewrite
-from mtdetect.text import word_tokens
+from mtdetect.model.text import word_tokens
+from mtdetect.training.align import covered
+from mtdetect.training.pairs import document_seed
+from mtdetect.training.rewrite import Rewrite
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def make_spinner(name: str, rate: float):
-    from mtdetect import rewrite
+    from mtdetect.training import rewrite
 
     if name.startswith("thesaurus-"):
         return rewrite.thesaurus_spinner(rate, rank=name.removeprefix("thesaurus-"))

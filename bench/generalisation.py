@@ -25,8 +25,8 @@ from accuracy import UNSEEN, measure
 from heldout import ALL_FAMILIES, REFERENCE_FILE, ROOT, SPLITS, family_texts, row_family
 
 from mtdetect import Detector
-from mtdetect.data import iter_jsonl, write_jsonl
-from mtdetect.training import TrainConfig, train
+from mtdetect.training.data import iter_jsonl, write_jsonl
+from mtdetect.training.trainer import TrainConfig, train
 
 
 def without_family(work: Path, family: str, folder: Path) -> list[Path]:

@@ -17,9 +17,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from build_default_model import REFERENCE_FILE, SPLITS  # noqa: E402, F401
 
-from mtdetect import corpora  # noqa: E402
-from mtdetect.data import assign_split, iter_jsonl  # noqa: E402
-from mtdetect.pairs import REWRITERS, build_rewriters, family_of, make_pairs  # noqa: E402
+from mtdetect.training import corpora  # noqa: E402
+from mtdetect.training.data import assign_split, iter_jsonl  # noqa: E402
+from mtdetect.training.pairs import REWRITERS, build_rewriters, family_of, make_pairs  # noqa: E402
 
 CORPUS_FAMILIES = {
     "europarl/deepl": "europarl",

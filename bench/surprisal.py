@@ -20,10 +20,10 @@ import numpy as np
 from evidence import make_spinner
 
 from mtdetect import Detector
-from mtdetect.align import covered
-from mtdetect.features import Parsed
-from mtdetect.pairs import document_seed
-from mtdetect.surprisal import LanguageModel
+from mtdetect.model.features import Parsed
+from mtdetect.model.surprisal import LanguageModel
+from mtdetect.training.align import covered
+from mtdetect.training.pairs import document_seed
 
 ROOT = Path(__file__).resolve().parents[1]
 MARGINS = (3.0, 4.0, 5.0, 6.0, 6.5, 7.0, 7.5, 8.0, 9.0)

@@ -21,9 +21,9 @@ import numpy as np
 from heldout import SPLITS
 
 from mtdetect import Detector
-from mtdetect import data as data_mod
-from mtdetect.encoder import COLUMNS
-from mtdetect.metrics import auroc
+from mtdetect.model.encoder import COLUMNS
+from mtdetect.training import data as data_mod
+from mtdetect.training.metrics import auroc
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -31,11 +31,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from mtdetect import corpora
-from mtdetect.bundle import sha256_file
-from mtdetect.data import assign_split, write_jsonl
-from mtdetect.pairs import REWRITERS, build_rewriters, family_of, make_pairs
-from mtdetect.training import TrainConfig, summary_lines, train
+from mtdetect.model.bundle import sha256_file
+from mtdetect.training import corpora
+from mtdetect.training.data import assign_split, write_jsonl
+from mtdetect.training.pairs import REWRITERS, build_rewriters, family_of, make_pairs
+from mtdetect.training.trainer import TrainConfig, summary_lines, train
 
 ROOT = Path(__file__).resolve().parents[1]
 # What happens to a wiki article: spun, round-tripped through MT, or kept as it is.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mtdetect.training import TrainConfig, train
+from mtdetect.training.trainer import TrainConfig, train
 
 SUBJECTS = ["the minister", "the company", "police", "the council", "researchers", "the team", "officials"]
 VERBS = ["said", "announced", "reported", "confirmed", "denied", "warned", "explained"]

@@ -1,5 +1,5 @@
-from mtdetect.align import align, format_table
-from mtdetect.report import render_diff
+from mtdetect.batch.report import render_diff
+from mtdetect.training.align import align, format_table
 
 
 def test_align_recovers_substitutions_with_offsets_in_both_texts():

@@ -7,7 +7,7 @@ import pytest
 from conftest import make_original, spin, write_corpus
 
 from mtdetect.cli import main
-from mtdetect.wordscore import BASE_COLUMNS
+from mtdetect.model.wordscore import BASE_COLUMNS
 
 
 @pytest.fixture
@@ -204,7 +204,7 @@ def test_make_pairs_errors_are_clear(capsys, tmp_path):
 
 def test_make_pairs_with_wordnet(capsys, tmp_path):
     pytest.importorskip("nltk")
-    from mtdetect.rewrite import WordNetUnavailable, load_wordnet
+    from mtdetect.training.rewrite import WordNetUnavailable, load_wordnet
 
     try:
         load_wordnet()

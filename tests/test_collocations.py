@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mtdetect.collocations import BigramTable, word_pairs
+from mtdetect.model.collocations import BigramTable, word_pairs
 
 
 def test_build_counts_pairs_within_sentences_only():

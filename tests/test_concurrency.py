@@ -9,7 +9,7 @@ from conftest import make_original, make_translated, spin
 
 import mtdetect
 from mtdetect import Detector
-from mtdetect.detector import cached_detector
+from mtdetect.model.detector import cached_detector
 
 
 def texts(n=50, seed=5):

@@ -1,4 +1,4 @@
-"""Tests for mtdetect.corpora: detokenisation, the wiki/Europarl/TED readers, grouping and errors."""
+"""Tests for mtdetect.training.corpora: detokenisation, the wiki/Europarl/TED readers, grouping and errors."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import mtdetect.corpora
-from mtdetect.corpora import (
+import mtdetect.training.corpora
+from mtdetect.training.corpora import (
     Doc,
     detokenize,
     europarl_documents,
@@ -76,7 +76,7 @@ def test_normalize_typography_folds_quotes_and_keeps_lines() -> None:
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(mtdetect.corpora).failed == 0
+    assert doctest.testmod(mtdetect.training.corpora).failed == 0
 
 
 # --- read_wiki -----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from mtdetect import data
+from mtdetect.training import data
 
 
 def write(tmp_path, rows, name="d.jsonl"):

@@ -7,7 +7,7 @@ import pytest
 
 from mtdetect import Detector, analyze
 from mtdetect._default import DEFAULT_MANIFEST_SHA256
-from mtdetect.bundle import default_model_dir, sha256_file
+from mtdetect.model.bundle import default_model_dir, sha256_file
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"
 
@@ -47,8 +47,8 @@ def test_spun_example_scores_higher_than_its_original():
 def test_tampered_default_model_is_refused(monkeypatch, tmp_path):
     import shutil
 
-    from mtdetect import bundle
-    from mtdetect.bundle import BundleError
+    from mtdetect.model import bundle
+    from mtdetect.model.bundle import BundleError
 
     copy = tmp_path / "default"
     shutil.copytree(default_model_dir(), copy)

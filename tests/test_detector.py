@@ -7,10 +7,10 @@ import pytest
 from conftest import make_original, make_translated, spin
 
 from mtdetect import Detector, TextNotScorable, analyze, score
-from mtdetect.bundle import BundleError
-from mtdetect.detector import LABELS
-from mtdetect.synonyms import SynonymTable
-from mtdetect.wordscore import BASE_COLUMNS
+from mtdetect.model.bundle import BundleError
+from mtdetect.model.detector import LABELS
+from mtdetect.model.synonyms import SynonymTable
+from mtdetect.model.wordscore import BASE_COLUMNS
 
 
 @pytest.fixture(scope="module")

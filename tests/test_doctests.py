@@ -6,15 +6,15 @@ import importlib
 import pytest
 
 MODULES = [
-    "mtdetect.text",
-    "mtdetect.lexicon",
-    "mtdetect.align",
-    "mtdetect.metrics",
-    "mtdetect.features",
-    "mtdetect.data",
-    "mtdetect.documents",
-    "mtdetect.synonyms",
-    "mtdetect.pairs",
+    "mtdetect.model.text",
+    "mtdetect.model.lexicon",
+    "mtdetect.training.align",
+    "mtdetect.training.metrics",
+    "mtdetect.model.features",
+    "mtdetect.training.data",
+    "mtdetect.batch.documents",
+    "mtdetect.model.synonyms",
+    "mtdetect.training.pairs",
 ]
 
 

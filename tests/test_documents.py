@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from mtdetect.documents import decode, find_files, looks_binary, read_document
+from mtdetect.batch.documents import decode, find_files, looks_binary, read_document
 
 ARTICLE = (
     "<html><head><style>p{color:red}</style><script>alert('x')</script></head><body>"

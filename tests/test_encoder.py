@@ -15,14 +15,14 @@ import torch
 from conftest import make_original, spin
 
 from mtdetect import Detector
-from mtdetect.align import substituted_spans
-from mtdetect.bundle import read_manifest
-from mtdetect.data import Dataset, Example, Pair
-from mtdetect.detector import FAST_HEAD_FILE, FAST_WORDS_FILE, LABELS, WORDS_FILE
-from mtdetect.encoder import COLUMNS, Encoder, EncoderSettings, dequantize_state, quantize_state
-from mtdetect.finetune import IGNORE, FineTuneConfig, fine_tune, samples
-from mtdetect.training import TrainConfig, encoder_base
-from mtdetect.wordscore import BASE_COLUMNS, TAG_COLUMNS
+from mtdetect.model.bundle import read_manifest
+from mtdetect.model.detector import FAST_HEAD_FILE, FAST_WORDS_FILE, LABELS, WORDS_FILE
+from mtdetect.model.encoder import COLUMNS, Encoder, EncoderSettings, dequantize_state, quantize_state
+from mtdetect.model.wordscore import BASE_COLUMNS, TAG_COLUMNS
+from mtdetect.training.align import substituted_spans
+from mtdetect.training.data import Dataset, Example, Pair
+from mtdetect.training.finetune import IGNORE, FineTuneConfig, fine_tune, samples
+from mtdetect.training.trainer import TrainConfig, encoder_base
 
 
 @pytest.fixture()
@@ -250,7 +250,7 @@ def test_a_score_does_not_depend_on_the_other_texts_in_the_batch(stacked_bundle:
 def test_retraining_on_a_stacked_base_keeps_its_encoder_settings(
     stacked_bundle: Path, tmp_path: Path
 ) -> None:
-    from mtdetect.training import config_from_base
+    from mtdetect.training.trainer import config_from_base
 
     config = config_from_base(stacked_bundle, tmp_path / "new", [])
     saved = read_manifest(stacked_bundle)["training"]["config"]

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from mtdetect.collocations import BigramTable
-from mtdetect.features import FEATURE_NAMES, FeatureExtractor, Parsed, _mattr
-from mtdetect.lexicon import Entry, Lexicon
-from mtdetect.synonyms import SynonymTable
+from mtdetect.model.collocations import BigramTable
+from mtdetect.model.features import FEATURE_NAMES, FeatureExtractor, Parsed, _mattr
+from mtdetect.model.lexicon import Entry, Lexicon
+from mtdetect.model.synonyms import SynonymTable
 
 REFERENCE = [[["they", "had", "the", "upper", "hand", "in", "the", "talks"]]] * 5
 

@@ -18,8 +18,8 @@ import zipfile
 import pytest
 from conftest import make_original
 
+from mtdetect.batch.documents import MAX_BYTES, read_document
 from mtdetect.cli import main
-from mtdetect.documents import MAX_BYTES, read_document
 
 ARTICLE = make_original(random.Random(11), n_sentences=12)
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00" + bytes(200)

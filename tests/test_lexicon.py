@@ -1,6 +1,6 @@
 import pytest
 
-from mtdetect.lexicon import Entry, Lexicon, learn, normalize_phrase
+from mtdetect.model.lexicon import Entry, Lexicon, learn, normalize_phrase
 
 
 def test_find_whole_words_only_and_case_rules():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mtdetect import metrics
+from mtdetect.training import metrics
 
 
 def test_tpr_at_fpr_known_answer():

@@ -1,4 +1,4 @@
-"""Tests for mtdetect.rewrite.mt: round-trip machine translation through Apertium."""
+"""Tests for mtdetect.training.rewrite.mt: round-trip machine translation through Apertium."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from mtdetect.rewrite import MTEngine, MTError, MTUnavailable, Rewriter, RoundTripTranslator
-from mtdetect.rewrite.mt import (
+from mtdetect.training.rewrite import MTEngine, MTError, MTUnavailable, Rewriter, RoundTripTranslator
+from mtdetect.training.rewrite.mt import (
     SEPARATOR,
     ApertiumEngine,
     available_pivots,

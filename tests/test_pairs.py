@@ -1,7 +1,7 @@
 import pytest
 
-from mtdetect.pairs import REWRITERS, build_rewriters, document_seed, family_of, make_pairs
-from mtdetect.rewrite import Rewrite
+from mtdetect.training.pairs import REWRITERS, build_rewriters, document_seed, family_of, make_pairs
+from mtdetect.training.rewrite import Rewrite
 
 
 class Upper:

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from conftest import make_original, make_translated, spin
 
+from mtdetect.batch.distributed import ray_session, score_with_ray
+from mtdetect.batch.output import format_row
 from mtdetect.cli import main
-from mtdetect.distributed import ray_session, score_with_ray
-from mtdetect.output import format_row
 
 NOT_UTF8_NAME = os.fsdecode(b"caf\xe9 \xff.txt")
 

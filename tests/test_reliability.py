@@ -13,8 +13,8 @@ import time
 import pytest
 from conftest import make_original, make_translated, spin
 
+from mtdetect.batch.output import OutputConflict, RowWriter, format_row, open_output, read_done
 from mtdetect.cli import main
-from mtdetect.output import OutputConflict, RowWriter, format_row, open_output, read_done
 
 ROW = {"path": "a.txt", "score": 0.25, "label": "original", "probabilities": None, "flags": [], "error": None}
 

@@ -15,9 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mtdetect import Detector
-from mtdetect.detector import Analysis, SentenceScore
-from mtdetect.explain import KINDS, Evidence
-from mtdetect.report import (
+from mtdetect.batch.report import (
     CSP,
     KIND_NAMES,
     ReportItem,
@@ -26,6 +24,8 @@ from mtdetect.report import (
     sentence_colour,
     write_report,
 )
+from mtdetect.model.detector import Analysis, SentenceScore
+from mtdetect.model.explain import KINDS, Evidence
 
 CHROMIUM = Path("/usr/bin/chromium")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

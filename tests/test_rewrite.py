@@ -1,4 +1,4 @@
-"""Tests for mtdetect.rewrite: spinners that generate spun training positives."""
+"""Tests for mtdetect.training.rewrite: spinners that generate spun training positives."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mtdetect.rewrite import (
+from mtdetect.training.rewrite import (
     DEFAULT_SKIP_WORDS,
     Compose,
     Rewrite,
@@ -26,7 +26,7 @@ from mtdetect.rewrite import (
     load_wordnet,
     select_paragraphs,
 )
-from mtdetect.rewrite.wordnet import lexnames_text
+from mtdetect.training.rewrite.wordnet import lexnames_text
 
 if TYPE_CHECKING:
     from nltk.corpus.reader.wordnet import WordNetCorpusReader

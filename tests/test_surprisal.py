@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from conftest import make_original
 
-from mtdetect import Detector, surprisal
-from mtdetect import detector as detector_mod
-from mtdetect.explain import surprise_spans
-from mtdetect.features import Parsed
-from mtdetect.surprisal import LanguageModel, Surprise
-from mtdetect.synonyms import SynonymTable
+from mtdetect import Detector
+from mtdetect.model import detector as detector_mod
+from mtdetect.model import surprisal
+from mtdetect.model.explain import surprise_spans
+from mtdetect.model.features import Parsed
+from mtdetect.model.surprisal import LanguageModel, Surprise
+from mtdetect.model.synonyms import SynonymTable
 
 TEXT = "The minister said that the plan would go ahead. Officials said the minister denied it."
 

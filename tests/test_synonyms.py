@@ -1,7 +1,7 @@
 import pytest
 
-from mtdetect.collocations import BigramTable
-from mtdetect.synonyms import SynonymTable, restorations
+from mtdetect.model.collocations import BigramTable
+from mtdetect.model.synonyms import SynonymTable, restorations
 
 ZIPF = {
     "upper": 4.5,
@@ -85,7 +85,7 @@ def test_gzip_round_trip_and_bad_file(tmp_path):
 
 
 def test_training_reads_a_saved_table_with_its_origins(tmp_path):
-    from mtdetect.training import load_synonyms
+    from mtdetect.training.trainer import load_synonyms
 
     SynonymTable({"higher": ("upper",)}).save(tmp_path / "s.tsv.gz")
     table, origins = load_synonyms(str(tmp_path / "s.tsv.gz"))

@@ -1,4 +1,4 @@
-from mtdetect.text import english_share, normalize_word, sentence_spans, tokenize, word_tokens
+from mtdetect.model.text import english_share, normalize_word, sentence_spans, tokenize, word_tokens
 
 
 def test_tokenize_keeps_offsets_and_contractions():

@@ -1,4 +1,4 @@
-"""Tests for mtdetect.rewrite.thesaurus: the MyThes synonym source and its spinner."""
+"""Tests for mtdetect.training.rewrite.thesaurus: the MyThes synonym source and its spinner."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mtdetect.rewrite import (
+from mtdetect.training.rewrite import (
     MythesSynonyms,
     Rewrite,
     Rewriter,
@@ -14,7 +14,7 @@ from mtdetect.rewrite import (
     ThesaurusUnavailable,
     thesaurus_spinner,
 )
-from mtdetect.rewrite.thesaurus import DEFAULT_MYTHES_PATH
+from mtdetect.training.rewrite.thesaurus import DEFAULT_MYTHES_PATH
 
 FIXTURE = """UTF-8
 big|2

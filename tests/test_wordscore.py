@@ -9,12 +9,12 @@ import pytest
 from conftest import make_original, spin
 
 from mtdetect import Detector
-from mtdetect.collocations import BigramTable
-from mtdetect.explain import RUN_MAX_WORDS, scored_spans
-from mtdetect.features import FeatureExtractor, Parsed
-from mtdetect.lexicon import Entry, Lexicon
-from mtdetect.synonyms import SynonymTable
-from mtdetect.wordscore import (
+from mtdetect.model.collocations import BigramTable
+from mtdetect.model.explain import RUN_MAX_WORDS, scored_spans
+from mtdetect.model.features import FeatureExtractor, Parsed
+from mtdetect.model.lexicon import Entry, Lexicon
+from mtdetect.model.synonyms import SynonymTable
+from mtdetect.model.wordscore import (
     BASE_COLUMNS,
     NEVER,
     NO_PAIR,

@@ -17,11 +17,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from mtdetect._version import __version__
-from mtdetect.bundle import default_model_dir, read_manifest
-from mtdetect.detector import Detector
-from mtdetect.documents import find_files, read_document
-from mtdetect.output import OutputConflict, RowWriter, check_output, open_output
-from mtdetect.scoring import BATCH_SIZE, analyze_documents, batches, score_documents, unique
+from mtdetect.batch.documents import find_files, read_document
+from mtdetect.batch.output import OutputConflict, RowWriter, check_output, open_output
+from mtdetect.batch.scoring import BATCH_SIZE, analyze_documents, batches, score_documents, unique
+from mtdetect.model.bundle import default_model_dir, read_manifest
+from mtdetect.model.detector import Detector
 
 log = logging.getLogger("mtdetect")
 
@@ -239,7 +239,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def _score_with_ray(args: argparse.Namespace) -> int:
-    from mtdetect.distributed import score_with_ray
+    from mtdetect.batch.distributed import score_with_ray
 
     if not args.output:
         raise UsageError("--engine ray needs -o OUTPUT_DIR")
@@ -264,7 +264,7 @@ def _score_with_ray(args: argparse.Namespace) -> int:
 
 # -- report and diff --------------------------------------------------------------------------
 def cmd_report(args: argparse.Namespace) -> int:
-    from mtdetect.report import ReportItem, write_report
+    from mtdetect.batch.report import ReportItem, write_report
 
     detector = Detector.load(args.model, fast=args.fast, deep=args.deep)
     paths = unique(find_files(args.paths, args.glob, args.recursive))
@@ -287,13 +287,13 @@ def _read_text(path: Path) -> str:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from mtdetect.align import align, format_table
+    from mtdetect.training.align import align, format_table
 
     original, rewritten = _read_text(args.original), _read_text(args.rewritten)
     alignment = align(original, rewritten)
     print(format_table(alignment))
     if args.html:
-        from mtdetect.report import render_diff
+        from mtdetect.batch.report import render_diff
 
         args.html.write_text(render_diff(original, rewritten, alignment), encoding="utf-8")
     return 0
@@ -301,8 +301,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 # -- make-pairs -------------------------------------------------------------------------------
 def cmd_make_pairs(args: argparse.Namespace) -> int:
-    from mtdetect.data import write_jsonl
-    from mtdetect.pairs import (
+    from mtdetect.training.data import write_jsonl
+    from mtdetect.training.pairs import (
         DEFAULT_SPINNERS,
         build_rewriters,
         expand_generators,
@@ -373,7 +373,7 @@ def _word_scorer_lines(words: dict | None) -> list[str]:
 
 # -- train ------------------------------------------------------------------------------------
 def cmd_train(args: argparse.Namespace) -> int:
-    from mtdetect import training  # deferred: pulls in the training stack only when asked
+    from mtdetect.training import trainer as training  # deferred: pulls in the training stack only when asked
 
     if args.base:
         config = training.config_from_base(args.base, args.out, args.add)

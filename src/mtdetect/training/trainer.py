@@ -32,21 +32,21 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from tqdm import tqdm
 
-from mtdetect import data as data_mod
-from mtdetect import metrics
-from mtdetect.align import covered, substituted_spans
-from mtdetect.bundle import library_versions, read_manifest
-from mtdetect.collocations import BigramTable
-from mtdetect.detector import LABELS, SYNONYMS_FILE, Detector, Threshold
-from mtdetect.encoder import Encoder, EncoderSettings
-from mtdetect.features import FeatureExtractor, Parsed, zipf_table
-from mtdetect.finetune import FineTuneConfig, default_base, train_encoder
-from mtdetect.lexicon import Lexicon, learn
-from mtdetect.synonyms import SOURCES as SYNONYM_SOURCES
-from mtdetect.synonyms import SynonymTable
-from mtdetect.text import word_tokens
-from mtdetect.wordscore import BASE_COLUMNS
-from mtdetect.wordscore import fit as fit_word_scorer
+from mtdetect.model.bundle import library_versions, read_manifest
+from mtdetect.model.collocations import BigramTable
+from mtdetect.model.detector import LABELS, SYNONYMS_FILE, Detector, Threshold
+from mtdetect.model.encoder import Encoder, EncoderSettings
+from mtdetect.model.features import FeatureExtractor, Parsed, zipf_table
+from mtdetect.model.lexicon import Lexicon, learn
+from mtdetect.model.synonyms import SOURCES as SYNONYM_SOURCES
+from mtdetect.model.synonyms import SynonymTable
+from mtdetect.model.text import word_tokens
+from mtdetect.model.wordscore import BASE_COLUMNS
+from mtdetect.model.wordscore import fit as fit_word_scorer
+from mtdetect.training import data as data_mod
+from mtdetect.training import metrics
+from mtdetect.training.align import covered, substituted_spans
+from mtdetect.training.finetune import FineTuneConfig, default_base, train_encoder
 
 log = logging.getLogger(__name__)
 WORD_PAIRS = 3000  # spun pairs of the fit split that the word scorers learn from (at most)

@@ -17,7 +17,7 @@ Design:
     markers (``*``, ``#``, ``@``); :func:`clean_output` also removes any marker left glued to the front of
     a word unless the input had that very token (hashtags and handles such as ``#MeToo``/``@user`` survive),
     and the space Apertium sometimes leaves before punctuation ("confirmed it .").
-  * :class:`RoundTripTranslator` is a :class:`~mtdetect.rewrite.base.Rewriter`; a rule-based engine is
+  * :class:`RoundTripTranslator` is a :class:`~.base.Rewriter`; a rule-based engine is
     deterministic, so the seed is ignored. MT rewrites everything, so it reports no substitutions:
     alignment against the original is done elsewhere.
 
@@ -38,7 +38,7 @@ import subprocess
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from mtdetect.rewrite.base import Rewrite
+from mtdetect.training.rewrite.base import Rewrite
 
 __all__ = [
     "SEPARATOR",
@@ -309,7 +309,7 @@ def available_pivots(engine: ApertiumEngine | None = None) -> list[str]:
 
 
 class RoundTripTranslator:
-    """A :class:`~mtdetect.rewrite.base.Rewriter` translating English -> ``pivot`` -> English.
+    """A :class:`~.base.Rewriter` translating English -> ``pivot`` -> English.
 
     ``name`` (and every ``Rewrite.generator``) is ``f"{engine.name}-{pivot}"``, e.g. ``"apertium-spa"``.
     """

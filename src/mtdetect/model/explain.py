@@ -19,10 +19,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from mtdetect.features import Parsed, Signals, zipf_table
-from mtdetect.surprisal import Surprise
-from mtdetect.text import capitalised_like
-from mtdetect.wordscore import NEVER
+from mtdetect.model.features import Parsed, Signals, zipf_table
+from mtdetect.model.surprisal import Surprise
+from mtdetect.model.text import capitalised_like
+from mtdetect.model.wordscore import NEVER
 
 KINDS = ("spun_phrase", "calque", "untranslated_word", "mt_pattern")
 UNTRANSLATED_CONFIDENCE = 0.5

@@ -18,9 +18,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
-from mtdetect.data import iter_jsonl
-from mtdetect.documents import find_files, read_document
-from mtdetect.rewrite import Rewrite, Rewriter
+from mtdetect.batch.documents import find_files, read_document
+from mtdetect.training.data import iter_jsonl
+from mtdetect.training.rewrite import Rewrite, Rewriter
 
 SPIN_RATES = (0.03, 0.06, 0.10, 0.15, 0.22, 0.30)
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ def _wordnet(
     strategy: str, rate: float, side_effects: float = 0.0, paragraph_share: float = 1.0
 ) -> Callable[[], Rewriter]:
     def build() -> Rewriter:
-        from mtdetect.rewrite import wordnet_spinner
+        from mtdetect.training.rewrite import wordnet_spinner
 
         return wordnet_spinner(  # type: ignore[arg-type]
             strategy, rate, side_effect_rate=side_effects, paragraph_share=paragraph_share
@@ -41,7 +41,7 @@ def _wordnet(
 
 def _thesaurus(rank: str, rate: float, side_effects: float = 0.0) -> Callable[[], Rewriter]:
     def build() -> Rewriter:
-        from mtdetect.rewrite import thesaurus_spinner
+        from mtdetect.training.rewrite import thesaurus_spinner
 
         return thesaurus_spinner(rate, rank=rank, side_effect_rate=side_effects)  # type: ignore[arg-type]
 
@@ -50,7 +50,7 @@ def _thesaurus(rank: str, rate: float, side_effects: float = 0.0) -> Callable[[]
 
 def _round_trip(pivot: str) -> Callable[[], Rewriter]:
     def build() -> Rewriter:
-        from mtdetect.rewrite import ApertiumEngine, RoundTripTranslator
+        from mtdetect.training.rewrite import ApertiumEngine, RoundTripTranslator
 
         return RoundTripTranslator(ApertiumEngine(), pivot)
 

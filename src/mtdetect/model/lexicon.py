@@ -24,7 +24,7 @@ from pathlib import Path
 
 import ahocorasick
 
-from mtdetect.align import align
+from mtdetect.training.align import align
 
 FORMAT_LINE = "# mtdetect-lexicon v1"
 _COLUMNS = ["phrase", "suggestion", "kind", "confidence", "count"]
@@ -139,7 +139,7 @@ class Lexicon:
     @classmethod
     def builtin(cls) -> Lexicon:
         """The hand-written lexicon shipped inside the package."""
-        text = resources.files("mtdetect").joinpath("resources/builtin_lexicon.tsv").read_text("utf-8")
+        text = resources.files("mtdetect.model").joinpath("resources/builtin_lexicon.tsv").read_text("utf-8")
         return cls.loads(text, "builtin_lexicon.tsv")
 
 

@@ -33,10 +33,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
-from mtdetect.detector import LABELS, Detector
-from mtdetect.documents import Document, find_files, normalize_newlines, read_document
-from mtdetect.output import format_row
-from mtdetect.scoring import score_documents
+from mtdetect.batch.documents import Document, find_files, normalize_newlines, read_document
+from mtdetect.batch.output import format_row
+from mtdetect.batch.scoring import score_documents
+from mtdetect.model.detector import LABELS, Detector
 
 if TYPE_CHECKING:
     import pyarrow as pa

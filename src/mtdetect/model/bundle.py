@@ -64,7 +64,7 @@ def library_versions() -> dict[str, str]:
 
 def default_model_dir() -> Path:
     """Where the shipped model is: package data in an installed wheel, else the repo's models/default."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the mtdetect package folder
     for candidate in (here / "_models" / "default", here.parents[1] / "models" / "default"):
         if (candidate / MANIFEST).is_file():
             return candidate

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from mtdetect._version import __version__
-from mtdetect.align import Alignment
-from mtdetect.detector import Analysis, SentenceScore
-from mtdetect.explain import KINDS, Evidence
+from mtdetect.model.detector import Analysis, SentenceScore
+from mtdetect.model.explain import KINDS, Evidence
+from mtdetect.training.align import Alignment
 
 KIND_NAMES = {
     "spun_phrase": "spun phrase",
@@ -535,4 +535,4 @@ def _esc(value: object) -> str:
 
 @functools.cache
 def _stylesheet() -> str:
-    return resources.files("mtdetect").joinpath("resources/report.css").read_text("utf-8")
+    return resources.files("mtdetect.batch").joinpath("resources/report.css").read_text("utf-8")

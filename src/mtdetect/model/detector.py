@@ -26,17 +26,17 @@ import joblib
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from mtdetect import encoder as encoder_mod
-from mtdetect.bundle import BundleError, default_model_dir, read_manifest, write_manifest
-from mtdetect.collocations import BigramTable
-from mtdetect.encoder import Encoder, Reading
-from mtdetect.explain import Evidence, find_evidence, scored_spans, surprise_spans
-from mtdetect.features import FEATURE_NAMES, FeatureExtractor, Parsed, Signals
-from mtdetect.lexicon import Lexicon
-from mtdetect.surprisal import MIN_MARGIN, LanguageModel
-from mtdetect.synonyms import SynonymTable
-from mtdetect.text import english_share
-from mtdetect.wordscore import WordScorer, WordSignals, word_probabilities, word_signals
+from mtdetect.model import encoder as encoder_mod
+from mtdetect.model.bundle import BundleError, default_model_dir, read_manifest, write_manifest
+from mtdetect.model.collocations import BigramTable
+from mtdetect.model.encoder import Encoder, Reading
+from mtdetect.model.explain import Evidence, find_evidence, scored_spans, surprise_spans
+from mtdetect.model.features import FEATURE_NAMES, FeatureExtractor, Parsed, Signals
+from mtdetect.model.lexicon import Lexicon
+from mtdetect.model.surprisal import MIN_MARGIN, LanguageModel
+from mtdetect.model.synonyms import SynonymTable
+from mtdetect.model.text import english_share
+from mtdetect.model.wordscore import WordScorer, WordSignals, word_probabilities, word_signals
 
 LABELS: tuple[str, ...] = ("original", "spun", "translated")
 HEAD_FILE = "head.joblib"

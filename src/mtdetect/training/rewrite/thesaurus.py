@@ -1,4 +1,4 @@
-"""A :class:`~mtdetect.rewrite.base.SynonymSource` over the MyThes thesaurus used by LibreOffice.
+"""A :class:`~mtdetect.training.rewrite.base.SynonymSource` over the MyThes thesaurus used by LibreOffice.
 
 Design: Debian's ``mythes-en-us`` installs ``/usr/share/mythes/th_en_US_v2.dat`` (derived from WordNet).
 Its first line names the encoding; then each entry is a line ``word|N`` followed by N meaning lines
@@ -13,7 +13,7 @@ frequent first, ties in file order), the "thesaurus ranked by corpus frequency" 
 :func:`thesaurus_spinner` makes a frequency-ranked spinner always take the top candidate and a
 listed one pick at random, which mimics cheap spinners: "said" -> "same", "big" -> "large".
 
-Besides ``synonyms``, the source offers what :class:`~mtdetect.rewrite.spinner.SynonymSpinner` uses
+Besides ``synonyms``, the source offers what :class:`~mtdetect.training.rewrite.spinner.SynonymSpinner` uses
 when present: ``synonyms_pos`` (the file tags every meaning with its part of speech) and ``lemmatize``
 (suffix stripping to a headword, because the thesaurus lists base forms only: "houses" -> "house").
 
@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-from mtdetect.rewrite.base import Rewriter
+from mtdetect.training.rewrite.base import Rewriter
 
 __all__ = [
     "DEFAULT_MYTHES_PATH",
@@ -232,10 +232,10 @@ def thesaurus_spinner(
     """Build a MyThes synonym spinner named ``mythes-frequency`` / ``mythes-listed``.
 
     "frequency" always takes the most frequent candidate, "listed" picks one at random (seeded).
-    With ``side_effect_rate > 0`` a :class:`~mtdetect.rewrite.spinner.SideEffectSpinner` runs after it.
+    With ``side_effect_rate > 0`` a :class:`~.spinner.SideEffectSpinner` runs after it.
     Fails fast with :class:`ThesaurusUnavailable` when the file is missing; it is parsed on first use.
     """
-    from mtdetect.rewrite.spinner import Compose, SideEffectSpinner, SynonymSpinner
+    from mtdetect.training.rewrite.spinner import Compose, SideEffectSpinner, SynonymSpinner
 
     source = MythesSynonyms(path, rank)
     if not source.path.is_file():

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
-from mtdetect.detector import LABELS
+from mtdetect.model.detector import LABELS
 
 try:
     import fcntl

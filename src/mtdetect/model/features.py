@@ -28,10 +28,10 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
-from mtdetect.collocations import BigramTable
-from mtdetect.lexicon import Lexicon, Match
-from mtdetect.synonyms import Restoration, SynonymTable, confirmed, restorations
-from mtdetect.text import Token, normalize_word, sentence_spans, tokenize_prefix
+from mtdetect.model.collocations import BigramTable
+from mtdetect.model.lexicon import Lexicon, Match
+from mtdetect.model.synonyms import Restoration, SynonymTable, confirmed, restorations
+from mtdetect.model.text import Token, normalize_word, sentence_spans, tokenize_prefix
 
 FUNCTION_WORDS: tuple[str, ...] = tuple(
     """the of and to a in that is was for on with as by at from it this which who be been has have had

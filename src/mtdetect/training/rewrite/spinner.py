@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Literal
 
-from mtdetect.rewrite.base import Rewrite, Rewriter, Substitution, SynonymSource
+from mtdetect.training.rewrite.base import Rewrite, Rewriter, Substitution, SynonymSource
 
 __all__ = [
     "DEFAULT_SKIP_WORDS",
@@ -954,7 +954,7 @@ def wordnet_spinner(
 
     With ``side_effect_rate > 0`` a :class:`SideEffectSpinner` runs after it. Loads WordNet on call.
     """
-    from mtdetect.rewrite.wordnet import WordNetSynonyms, load_wordnet
+    from mtdetect.training.rewrite.wordnet import WordNetSynonyms, load_wordnet
 
     source = WordNetSynonyms(load_wordnet(cache_dir), strategy)
     name = _WORDNET_NAMES[strategy]

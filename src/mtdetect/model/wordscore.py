@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from mtdetect.collocations import BigramTable
-from mtdetect.features import Parsed, Signals, zipf_table
-from mtdetect.synonyms import SynonymTable
+from mtdetect.model.collocations import BigramTable
+from mtdetect.model.features import Parsed, Signals, zipf_table
+from mtdetect.model.synonyms import SynonymTable
 
 BASE_COLUMNS: tuple[str, ...] = (
     "zipf",

@@ -1,7 +1,7 @@
 """Spinners that rewrite human text into labelled spun-article training positives."""
 
-from mtdetect.rewrite.base import Rewrite, Rewriter, Substitution, SynonymSource
-from mtdetect.rewrite.mt import (
+from mtdetect.training.rewrite.base import Rewrite, Rewriter, Substitution, SynonymSource
+from mtdetect.training.rewrite.mt import (
     ApertiumEngine,
     MTEngine,
     MTError,
@@ -9,7 +9,7 @@ from mtdetect.rewrite.mt import (
     RoundTripTranslator,
     available_pivots,
 )
-from mtdetect.rewrite.spinner import (
+from mtdetect.training.rewrite.spinner import (
     DEFAULT_SKIP_WORDS,
     Compose,
     SideEffectSpinner,
@@ -18,8 +18,8 @@ from mtdetect.rewrite.spinner import (
     select_paragraphs,
     wordnet_spinner,
 )
-from mtdetect.rewrite.thesaurus import MythesSynonyms, ThesaurusUnavailable, thesaurus_spinner
-from mtdetect.rewrite.wordnet import WordNetSynonyms, WordNetUnavailable, load_wordnet
+from mtdetect.training.rewrite.thesaurus import MythesSynonyms, ThesaurusUnavailable, thesaurus_spinner
+from mtdetect.training.rewrite.wordnet import WordNetSynonyms, WordNetUnavailable, load_wordnet
 
 __all__ = [
     "DEFAULT_SKIP_WORDS",

@@ -195,7 +195,7 @@ def load_wordnet(cache_dir: Path | None = None) -> WordNetCorpusReader:
 
 
 class WordNetSynonyms:
-    """A :class:`~mtdetect.rewrite.base.SynonymSource` over WordNet lemmas.
+    """A :class:`~mtdetect.training.rewrite.base.SynonymSource` over WordNet lemmas.
 
     Strategies:
       * ``random_sense``: lemmas of every synset of the word (any POS), in WordNet order; the spinner

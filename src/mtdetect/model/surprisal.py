@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mtdetect.features import Parsed
-from mtdetect.synonyms import SynonymTable
-from mtdetect.text import capitalised_like
+from mtdetect.model.features import Parsed
+from mtdetect.model.synonyms import SynonymTable
+from mtdetect.model.text import capitalised_like
 
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_NAME = "smollm2-135m-instruct"

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from mtdetect.detector import Analysis, Detector
-from mtdetect.documents import Document
+from mtdetect.batch.documents import Document
+from mtdetect.model.detector import Analysis, Detector
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 32

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mtdetect.collocations import BigramTable
+from mtdetect.model.collocations import BigramTable
 
 FORMAT_LINE = "# mtdetect-synonyms v1"
 MAX_CANDIDATES = 12
@@ -106,9 +106,12 @@ class SynonymTable:
 def wordnet_pairs() -> Iterator[tuple[str, str]]:
     """(word, synonym) pairs over all single-word WordNet lemmas, any sense and part of speech.
 
-    Raises `mtdetect.rewrite.WordNetUnavailable` when WordNet is not installed.
+    Raises `mtdetect.training.rewrite.WordNetUnavailable` when WordNet is not installed.
     """
-    from mtdetect.rewrite.wordnet import WordNetSynonyms, load_wordnet  # needs NLTK and Debian's WordNet
+    from mtdetect.training.rewrite.wordnet import (  # needs NLTK and Debian's WordNet
+        WordNetSynonyms,
+        load_wordnet,
+    )
 
     reader = load_wordnet()
     source = WordNetSynonyms(reader, "random_sense")
@@ -122,9 +125,9 @@ def wordnet_pairs() -> Iterator[tuple[str, str]]:
 def thesaurus_pairs() -> Iterator[tuple[str, str]]:
     """(word, synonym) pairs over the single-word headwords of Debian's Mythes thesaurus.
 
-    Raises `mtdetect.rewrite.ThesaurusUnavailable` when the thesaurus is not installed.
+    Raises `mtdetect.training.rewrite.ThesaurusUnavailable` when the thesaurus is not installed.
     """
-    from mtdetect.rewrite.thesaurus import MythesSynonyms
+    from mtdetect.training.rewrite.thesaurus import MythesSynonyms
 
     source = MythesSynonyms(rank="listed")
     for word in source.headwords():

@@ -18,10 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mtdetect.align import covered, substituted_spans
-from mtdetect.data import Dataset
-from mtdetect.encoder import Encoder, EncoderSettings
-from mtdetect.text import word_tokens
+from mtdetect.model.encoder import Encoder, EncoderSettings
+from mtdetect.model.text import word_tokens
+from mtdetect.training.align import covered, substituted_spans
+from mtdetect.training.data import Dataset
 
 IGNORE = -100
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from mtdetect.text import Token, normalize_word, word_tokens
+from mtdetect.model.text import Token, normalize_word, word_tokens
 
 MAX_PHRASE_WORDS = 4
 
