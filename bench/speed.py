@@ -52,7 +52,7 @@ def where_the_time_goes(model: Path | None, texts: list[str]) -> dict[str, float
     import numpy as np
 
     from mtdetect import Detector
-    from mtdetect.model.features import Parsed
+    from mtdetect.model.text import Parsed
 
     clock = time.perf_counter()
     stages = {}

@@ -20,8 +20,8 @@ import numpy as np
 from evidence import make_spinner
 
 from mtdetect import Detector
-from mtdetect.model.features import Parsed
 from mtdetect.model.surprisal import LanguageModel
+from mtdetect.model.text import Parsed
 from mtdetect.training.align import covered
 from mtdetect.training.pairs import document_seed
 

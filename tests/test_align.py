@@ -1,5 +1,5 @@
-from mtdetect.batch.report import render_diff
 from mtdetect.training.align import align, format_table
+from mtdetect.training.diffpage import render_diff
 
 
 def test_align_recovers_substitutions_with_offsets_in_both_texts():

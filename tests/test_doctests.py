@@ -7,6 +7,8 @@ import pytest
 
 MODULES = [
     "mtdetect.model.text",
+    "mtdetect.training.mining",
+    "mtdetect.training.wordscorer",
     "mtdetect.model.lexicon",
     "mtdetect.training.align",
     "mtdetect.training.metrics",

@@ -2,9 +2,10 @@ import numpy as np
 import pytest
 
 from mtdetect.model.collocations import BigramTable
-from mtdetect.model.features import FEATURE_NAMES, FeatureExtractor, Parsed, _mattr
+from mtdetect.model.features import FEATURE_NAMES, FeatureExtractor, _mattr
 from mtdetect.model.lexicon import Entry, Lexicon
 from mtdetect.model.synonyms import SynonymTable
+from mtdetect.model.text import Parsed
 
 REFERENCE = [[["they", "had", "the", "upper", "hand", "in", "the", "talks"]]] * 5
 

@@ -1,6 +1,7 @@
 import pytest
 
-from mtdetect.model.lexicon import Entry, Lexicon, learn, normalize_phrase
+from mtdetect.model.lexicon import Entry, Lexicon, normalize_phrase
+from mtdetect.training.mining import learn
 
 
 def test_find_whole_words_only_and_case_rules():

@@ -117,6 +117,6 @@ def test_a_batch_gives_what_each_text_gives_alone(detector, texts):
     sep=st.sampled_from([" ", "\n", " İ ", "\u2028"]),
 )
 def test_texts_over_the_word_limit(detector, parts, sep):
-    """Past features.MAX_WORDS words the text is cut: spans must still index the caller's whole text."""
+    """Past text.MAX_WORDS words the text is cut: spans must still index the caller's whole text."""
     result = check_analysis(detector, sep.join(parts))
     assert "truncated" in result.flags and result.score is not None

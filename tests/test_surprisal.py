@@ -12,9 +12,9 @@ from mtdetect import Detector
 from mtdetect.model import detector as detector_mod
 from mtdetect.model import surprisal
 from mtdetect.model.explain import surprise_spans
-from mtdetect.model.features import Parsed
 from mtdetect.model.surprisal import LanguageModel, Surprise
 from mtdetect.model.synonyms import SynonymTable
+from mtdetect.model.text import Parsed
 
 TEXT = "The minister said that the plan would go ahead. Officials said the minister denied it."
 

@@ -2,6 +2,7 @@ import pytest
 
 from mtdetect.model.collocations import BigramTable
 from mtdetect.model.synonyms import SynonymTable, restorations
+from mtdetect.training.thesauri import build_table, reversed_table
 
 ZIPF = {
     "upper": 4.5,
@@ -21,7 +22,7 @@ ZIPF = {
 
 
 def test_build_keeps_common_single_word_synonyms_and_inflections():
-    table = SynonymTable.build(
+    table = build_table(
         [
             ("officer", "official"),
             ("higher", "upper"),
@@ -41,13 +42,13 @@ def test_build_keeps_common_single_word_synonyms_and_inflections():
 def test_origins_map_a_listed_synonym_back_to_the_words_that_list_it():
     pairs = [("hand", "manus"), ("higher", "upper"), ("top", "upper")]
     zipf = {"hand": 5.5, "manus": 1.5, "higher": 5.0, "upper": 4.5, "top": 5.2}
-    forward = SynonymTable.build(pairs, zipf, inflect=False)
-    origins = SynonymTable.build(((s, w) for w, s in pairs), zipf, inflect=False)
+    forward = build_table(pairs, zipf, inflect=False)
+    origins = build_table(((s, w) for w, s in pairs), zipf, inflect=False)
     assert forward.get("manus") == () and forward.get("hand") == ()  # "manus" is too rare to offer
     assert origins.get("manus") == ("hand",)  # but a swap to it can be undone
     assert origins.get("upper") == ("top", "higher")  # most frequent first
     # A saved table keeps only common synonyms, so its reverse knows only common origins.
-    assert forward.reversed(zipf).table == {"upper": ("top", "higher")}
+    assert reversed_table(forward, zipf).table == {"upper": ("top", "higher")}
 
 
 def test_restorations_single_and_joint_swaps():

@@ -11,21 +11,21 @@ from conftest import make_original, spin
 from mtdetect import Detector
 from mtdetect.model.collocations import BigramTable
 from mtdetect.model.explain import RUN_MAX_WORDS, scored_spans
-from mtdetect.model.features import FeatureExtractor, Parsed
+from mtdetect.model.features import FeatureExtractor
 from mtdetect.model.lexicon import Entry, Lexicon
 from mtdetect.model.synonyms import SynonymTable
+from mtdetect.model.text import Parsed
 from mtdetect.model.wordscore import (
     BASE_COLUMNS,
     NEVER,
     NO_PAIR,
     TAG_COLUMNS,
     WordScorer,
-    choose_thresholds,
     columns,
-    fit,
     word_probabilities,
     word_signals,
 )
+from mtdetect.training.wordscorer import choose_thresholds, fit
 
 REFERENCE = [[["they", "had", "the", "upper", "hand", "in", "the", "talks"]]] * 5
 SPUN = "They had the higher hand in the talks."

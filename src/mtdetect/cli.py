@@ -293,7 +293,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     alignment = align(original, rewritten)
     print(format_table(alignment))
     if args.html:
-        from mtdetect.batch.report import render_diff
+        from mtdetect.training.diffpage import render_diff
 
         args.html.write_text(render_diff(original, rewritten, alignment), encoding="utf-8")
     return 0

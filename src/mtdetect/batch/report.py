@@ -28,7 +28,6 @@ from typing import Any
 from mtdetect._version import __version__
 from mtdetect.model.detector import Analysis, SentenceScore
 from mtdetect.model.explain import KINDS, Evidence
-from mtdetect.training.align import Alignment
 
 KIND_NAMES = {
     "spun_phrase": "spun phrase",
@@ -68,13 +67,13 @@ def render_report(
     threshold = _threshold(model_info)
     order = sorted(range(len(items)), key=lambda i: _sort_key(items[i], i))
     ranked = [(n, f"art-{i + 1}", items[i]) for n, i in enumerate(order, start=1)]
-    t = _esc(title)
-    return _page(
+    t = esc(title)
+    return page(
         title,
         [
             f'<header class="top" id="top"><div class="inner"><h1>{t}</h1>'
             f'<span class="sub">{len(items)} file{"s" if len(items) != 1 else ""} · mtdetect '
-            f"{_esc(__version__)}</span></div></header>",
+            f"{esc(__version__)}</span></div></header>",
             "<main>",
             _overview(items, threshold, model_info),
             _summary(ranked, threshold),
@@ -90,9 +89,9 @@ def render_report(
     )
 
 
-def _page(title: str, body: Sequence[str]) -> str:
+def page(title: str, body: Sequence[str]) -> str:
     """A complete page around `body` with the shared head: charset, CSP, inlined stylesheet."""
-    t = _esc(title)
+    t = esc(title)
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -111,39 +110,6 @@ def _page(title: str, body: Sequence[str]) -> str:
             "</html>",
             "",
         ]
-    )
-
-
-def render_diff(original: str, rewritten: str, alignment: Alignment, title: str = "mtdetect diff") -> str:
-    """A self-contained page showing the rewrite with each substitution marked against its original."""
-    pieces, pos = [], 0
-    for e in alignment.edits:
-        pieces.append(_esc(rewritten[pos : e.new_start]))
-        if e.original:
-            pieces.append(f"<del>{_esc(e.original)}</del>")
-        if e.replacement:
-            pieces.append(f'<ins title="was: {_esc(e.original) or "(nothing)"}">{_esc(e.replacement)}</ins>')
-        pos = e.new_end
-    pieces.append(_esc(rewritten[pos:]))
-    paragraphs = "".join(pieces).split("\n")
-    rows = "".join(
-        f"<tr><td>{_esc(e.op)}</td><td>{_esc(e.original)}</td><td>{_esc(e.replacement)}</td></tr>"
-        for e in alignment.edits
-    )
-    return _page(
-        title,
-        [
-            f'<header class="top"><div class="inner"><h1>{_esc(title)}</h1><span class="sub">'
-            f"{len(alignment.edits)} edits · {alignment.changed_share:.1%} of the original's words changed"
-            "</span></div></header>",
-            "<main>",
-            '<section class="diff">',
-            *(f"<p>{p}</p>" for p in paragraphs if p.strip()),
-            "</section>",
-            '<table class="summary"><thead><tr><th>edit</th><th>original</th><th>rewritten</th></tr></thead>',
-            f"<tbody>{rows}</tbody></table>",
-            "</main>",
-        ],
     )
 
 
@@ -234,7 +200,7 @@ def _overview(items: Sequence[ReportItem], threshold: float | None, model_info: 
     errors = sum(1 for it in items if it.error is not None)
     unscored = len(items) - len(scores) - errors
     rows = [(len(items), "files"), (len(scores), "scored")]
-    rows += [(labels[k], f"labelled {_esc(k)}") for k in sorted(labels, key=_label_rank)]
+    rows += [(labels[k], f"labelled {esc(k)}") for k in sorted(labels, key=_label_rank)]
     rows += [(unscored, "not scored (flags)"), (errors, "could not be read")]
     stats = "".join(f"<dt>{v}</dt><dd>{label}</dd>" for v, label in rows)
     hist_note = f'<p class="note">{len(items) - len(scores)} file(s) without a score are not shown.</p>'
@@ -308,10 +274,10 @@ def _model_panel(model_info: dict | None, threshold: float | None) -> str:
         if key == "threshold":
             rule = value.get("rule") if isinstance(value, Mapping) else None
             shown = "" if threshold is None else f"{threshold:.3f}"
-            rows.append((key, shown + (f' <span class="note">({_esc(rule)})</span>' if rule else "")))
+            rows.append((key, shown + (f' <span class="note">({esc(rule)})</span>' if rule else "")))
         elif isinstance(value, str | int | float | bool) or value is None:
-            rows.append((key, _esc(value)))
-    body = "".join(f"<dt>{_esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
+            rows.append((key, esc(value)))
+    body = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
     return f'<dl class="model">{body}</dl>'
 
 
@@ -321,8 +287,8 @@ def _summary(ranked: Sequence[tuple[int, str, ReportItem]], threshold: float | N
         a = item.analysis
         evidence = a.evidence if a is not None and item.error is None else []
         top_html = ", ".join(
-            _esc(text)
-            + (f' → <span class="sug">{_esc(sug)}</span>' if sug else "")
+            esc(text)
+            + (f' → <span class="sug">{esc(sug)}</span>' if sug else "")
             + (f' <span class="times">×{n}</span>' if n > 1 else "")
             for text, sug, n in _top_evidence(evidence)
         )
@@ -359,7 +325,7 @@ def _top_evidence(evidence: Sequence[Evidence]) -> list[tuple[str, str | None, i
 
 def _legend() -> str:
     kinds = "".join(
-        f'<mark class="ev ev-{k}" title="{_esc(KIND_NAMES[k])}">{_esc(KIND_NAMES[k])}</mark>' for k in KINDS
+        f'<mark class="ev ev-{k}" title="{esc(KIND_NAMES[k])}">{esc(KIND_NAMES[k])}</mark>' for k in KINDS
     )
     grad = f"linear-gradient(to right, {sentence_colour(0.0)}, {sentence_colour(1.0)})"
     return (
@@ -383,7 +349,7 @@ def _article(anchor: str, item: ReportItem, threshold: float | None) -> str:
     head.append('<a class="back" href="#summary">↑ summary</a>')
     body: list[str] = []
     if item.error is not None:
-        body.append(f'<p class="error">Could not read this file: {_esc(item.error)}</p>')
+        body.append(f'<p class="error">Could not read this file: {esc(item.error)}</p>')
     if item.text is None:
         if item.error is None:
             body.append('<p class="empty">No text.</p>')
@@ -411,8 +377,8 @@ def _evidence_list(anchor: str, evidence: Sequence[Evidence]) -> str:
         conf = max(evidence[i].confidence for i in members)
         rows.append(
             f'<tr><td><a href="#{anchor}-ev-{members[0]}"><mark class="ev {_kind_class(e.kind)}" '
-            f'title="{_esc(KIND_NAMES.get(e.kind, e.kind))}">{_esc(e.text)}</mark></a>{times}</td>'
-            f'<td class="sug">{_esc(e.suggestion) if e.suggestion else ""}</td>'
+            f'title="{esc(KIND_NAMES.get(e.kind, e.kind))}">{esc(e.text)}</mark></a>{times}</td>'
+            f'<td class="sug">{esc(e.suggestion) if e.suggestion else ""}</td>'
             f'<td class="num">{conf:.2f}</td></tr>'
         )
     return (
@@ -430,7 +396,7 @@ def _badge(item: ReportItem) -> str:
     if label is None or _score(item) is None:
         return '<span class="badge label-unscored">not scored</span>'
     cls = f"label-{label}" if label in ("original", "spun", "translated") else "label-other"
-    return f'<span class="badge {cls}">{_esc(label)}</span>'
+    return f'<span class="badge {cls}">{esc(label)}</span>'
 
 
 def _score_cell(score: float | None, threshold: float | None) -> str:
@@ -454,24 +420,24 @@ def _probabilities(probs: Mapping[str, float]) -> str:
         f'<span class="p-{k}" style="width: {_percent(probs[k])}" title="{k} {probs[k]:.2f}"></span>'
         for k in keys
     )
-    text = " · ".join(f"{_esc(k)} {probs[k]:.2f}" for k in keys)
+    text = " · ".join(f"{esc(k)} {probs[k]:.2f}" for k in keys)
     return f'<span class="probs">{segs}</span><span class="probs-text">{text}</span>'
 
 
 def _path_html(path: str) -> str:
     """The escaped path, its folders dimmed, breakable only after a slash."""
     folder, sep, name = path.rpartition("/")
-    parts = [_esc(p) + "/<wbr/>" for p in folder.split("/")] if sep else []
+    parts = [esc(p) + "/<wbr/>" for p in folder.split("/")] if sep else []
     dim = f'<span class="dir">{"".join(parts)}</span>' if parts else ""
-    return f"{dim}{_esc(name)}"
+    return f"{dim}{esc(name)}"
 
 
 def _notes(item: ReportItem) -> str:
     parts = []
     if item.error is not None:
-        parts.append(f'<span class="err">{_esc(item.error)}</span>')
+        parts.append(f'<span class="err">{esc(item.error)}</span>')
     if item.analysis is not None:
-        parts += [f'<span class="chip">{_esc(f)}</span>' for f in item.analysis.flags]
+        parts += [f'<span class="chip">{esc(f)}</span>' for f in item.analysis.flags]
     return " ".join(parts)
 
 
@@ -485,7 +451,7 @@ def _mark_open(e: Evidence, index: int, ident: str | None) -> str:
     if e.suggestion:
         tip += f" · likely original: {e.suggestion}"
     id_attr = "" if ident is None else f' id="{ident}"'
-    return f'<mark class="ev {_kind_class(e.kind)}"{id_attr} data-ev="{index}" title="{_esc(tip)}">'
+    return f'<mark class="ev {_kind_class(e.kind)}"{id_attr} data-ev="{index}" title="{esc(tip)}">'
 
 
 def _kind_class(kind: str) -> str:
@@ -529,7 +495,8 @@ def _clamp(k: int, n: int) -> int:
     return min(max(int(k), 0), n)
 
 
-def _esc(value: object) -> str:
+def esc(value: object) -> str:
+    """HTML-escape any value, quotes included, with characters HTML cannot carry replaced by U+FFFD."""
     return html.escape(_INVALID.sub("\ufffd", str(value)), quote=True)
 
 

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from mtdetect.model.features import Parsed, Signals, zipf_table
+from mtdetect.model.features import Signals
 from mtdetect.model.surprisal import Surprise
-from mtdetect.model.text import capitalised_like
+from mtdetect.model.text import Parsed, capitalised_like, zipf_table
 from mtdetect.model.wordscore import NEVER
 
 KINDS = ("spun_phrase", "calque", "untranslated_word", "mt_pattern")

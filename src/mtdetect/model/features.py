@@ -16,8 +16,6 @@ Deliberate shortcut: no part-of-speech tagger; suffixes and word lists stand in 
 
 from __future__ import annotations
 
-import bisect
-import functools
 import itertools
 import math
 import re
@@ -31,13 +29,8 @@ from tqdm import tqdm
 from mtdetect.model.collocations import BigramTable
 from mtdetect.model.lexicon import Lexicon, Match
 from mtdetect.model.synonyms import Restoration, SynonymTable, confirmed, restorations
-from mtdetect.model.text import Token, normalize_word, sentence_spans, tokenize_prefix
+from mtdetect.model.text import COMMON_ZIPF, FUNCTION_WORDS, Parsed, zipf_table
 
-FUNCTION_WORDS: tuple[str, ...] = tuple(
-    """the of and to a in that is was for on with as by at from it this which who be been has have had
-    will would can could should must shall may also however therefore thus moreover furthermore
-    additionally very such these those there we our i you they he she not""".split()
-)
 NUMBER_WORDS = frozenset(
     """one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred
     hundreds thousand thousands million millions billion billions""".split()
@@ -50,9 +43,7 @@ _NOMINAL_RE = re.compile(r"(?:tion|sion|ment|ness|ity|ance|ence)s?$")
 _SMALL_DIGIT_RE = re.compile(r"^[1-9]$")
 _THOUSANDS_RE = re.compile(r"^\d{3,}'s$")
 _CONTRACTION_RE = re.compile(r"'(?:s|re|ve|ll|d|m)$|n't$")
-COMMON_ZIPF = 3.0  # words at least this frequent (about 1 per million) count as "common" for collocations
 STRONG_RESTORED_COUNT = 10  # a restoration this well attested is rarely a coincidence
-MAX_WORDS = 2000  # features look at the first MAX_WORDS words: enough for a stable estimate, bounded cost
 
 STYLE_NAMES: tuple[str, ...] = (
     "log_words",
@@ -114,70 +105,6 @@ FEATURE_NAMES: tuple[str, ...] = (
     + RESTORATION_NAMES
     + tuple(f"fw_{w}" for w in FUNCTION_WORDS)
 )
-
-
-@functools.lru_cache(maxsize=1)
-def zipf_table() -> dict[str, float]:
-    """Zipf frequency (log10 per billion words) of English words, from `wordfreq`, loaded once."""
-    import wordfreq  # deferred: loading its data costs about 0.3 s
-
-    return {w: math.log10(f) + 9.0 for w, f in wordfreq.get_frequency_dict("en").items()}
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """A text tokenised once, shared by features and evidence."""
-
-    text: str
-    tokens: list[Token]
-    words: list[str]  # normalised word tokens, in order
-    word_tokens: list[Token]
-    sentences: list[list[int]]  # indices into `words`, one list per sentence
-    sentence_bounds: list[tuple[int, int]]  # character span of each of `sentences`
-    truncated: bool
-
-    @classmethod
-    def of(cls, text: str, max_words: int = MAX_WORDS) -> Parsed:
-        tokens, truncated = tokenize_prefix(text, max_words)
-        word_toks = [t for t in tokens if t.is_word]
-        words = [normalize_word(t.text) for t in word_toks]
-        sentences: list[list[int]] = []
-        bounds: list[tuple[int, int]] = []
-        i = 0
-        for start, end in sentence_spans(text[: tokens[-1].end + 1] if truncated else text):
-            sent: list[int] = []
-            while i < len(word_toks) and word_toks[i].start < end:
-                sent.append(i)
-                i += 1
-            if sent:
-                sentences.append(sent)
-                bounds.append((start, min(end, word_toks[sent[-1]].end) if truncated else end))
-        return cls(text, tokens, words, word_toks, sentences, bounds, truncated)
-
-    @property
-    def judged_text(self) -> str:
-        """The part of `text` that is judged: all of it, or up to the last word kept when truncated."""
-        return self.text[: self.word_tokens[-1].end] if self.truncated else self.text
-
-    @functools.cached_property
-    def word_starts(self) -> list[int]:
-        """Character offset of each word token, for bisecting."""
-        return [t.start for t in self.word_tokens]
-
-    def words_within(self, start: int, end: int) -> range:
-        """Indices of the words that start inside the character range [start, end)."""
-        starts = self.word_starts
-        return range(bisect.bisect_left(starts, start), bisect.bisect_left(starts, end))
-
-    def pairs(self) -> list[tuple[int, int]]:
-        """Index pairs of adjacent words within a sentence and not split by punctuation."""
-        out = []
-        for sent in self.sentences:
-            for a, b in itertools.pairwise(sent):
-                between = self.text[self.word_tokens[a].end : self.word_tokens[b].start]
-                if between.isspace():
-                    out.append((a, b))
-        return out
 
 
 def _rate(count: float, total: int) -> float:

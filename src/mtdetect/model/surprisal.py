@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mtdetect.model.features import Parsed
 from mtdetect.model.synonyms import SynonymTable
-from mtdetect.model.text import capitalised_like
+from mtdetect.model.text import Parsed, capitalised_like
 
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_NAME = "smollm2-135m-instruct"

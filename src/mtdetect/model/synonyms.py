@@ -19,7 +19,7 @@ at most `MAX_CANDIDATES` synonyms tried per word, and only single-word synonyms.
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +28,6 @@ from mtdetect.model.collocations import BigramTable
 FORMAT_LINE = "# mtdetect-synonyms v1"
 MAX_CANDIDATES = 12
 MIN_RESTORED_COUNT = 3  # a restored pair must occur at least this often in the reference corpus
-COMMON_ZIPF = 3.0  # a likely original is a common word (about once per million words or more)
-_INFLECTIONS = ("s", "es", "ed", "d", "ing")
 
 
 @dataclass(frozen=True)
@@ -57,34 +55,6 @@ class SynonymTable:
     def get(self, word: str) -> tuple[str, ...]:
         return self.table.get(word, ())
 
-    def reversed(self, zipf: Mapping[str, float]) -> SynonymTable:
-        """The origins table of this table: each listed synonym -> the common words that list it."""
-        pairs = ((s, word) for word, syns in self.table.items() for s in syns)
-        return SynonymTable.build(pairs, zipf, inflect=False)
-
-    @classmethod
-    def build(
-        cls, pairs: Iterable[tuple[str, str]], zipf: Mapping[str, float], inflect: bool = True
-    ) -> SynonymTable:
-        """From (word, synonym) pairs, keep single-word synonyms that are common English words.
-
-        With `inflect`, a pair also yields its regular inflections when both forms are known words
-        ("officer"/"official" -> "officers"/"officials").
-        """
-        table: dict[str, set[str]] = {}
-        for word, syn in pairs:
-            if word == syn or not (word.isalpha() and syn.isalpha()):
-                continue
-            forms = [(word, syn)]
-            if inflect:
-                forms += [(word + s, syn + s) for s in _INFLECTIONS]
-            for w, s in forms:
-                if zipf.get(s, 0.0) >= COMMON_ZIPF and zipf.get(w, 0.0) > 0.0:
-                    table.setdefault(w, set()).add(s)
-        return cls(
-            {w: sorted(s, key=lambda x: (-zipf.get(x, 0.0), x))[:MAX_CANDIDATES] for w, s in table.items()}
-        )
-
     def save(self, path: Path) -> None:
         lines = [FORMAT_LINE] + [f"{w}\t{' '.join(s)}" for w, s in sorted(self.table.items())]
         with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as f:
@@ -101,43 +71,6 @@ class SynonymTable:
                 word, _, syns = line.rstrip("\n").partition("\t")
                 table[word] = tuple(syns.split())
         return cls(table)
-
-
-def wordnet_pairs() -> Iterator[tuple[str, str]]:
-    """(word, synonym) pairs over all single-word WordNet lemmas, any sense and part of speech.
-
-    Raises `mtdetect.training.rewrite.WordNetUnavailable` when WordNet is not installed.
-    """
-    from mtdetect.training.rewrite.wordnet import (  # needs NLTK and Debian's WordNet
-        WordNetSynonyms,
-        load_wordnet,
-    )
-
-    reader = load_wordnet()
-    source = WordNetSynonyms(reader, "random_sense")
-    for word in reader.all_lemma_names():
-        if word.isalpha() and word.islower():
-            for syn in source.synonyms(word):
-                if " " not in syn:
-                    yield word, syn
-
-
-def thesaurus_pairs() -> Iterator[tuple[str, str]]:
-    """(word, synonym) pairs over the single-word headwords of Debian's Mythes thesaurus.
-
-    Raises `mtdetect.training.rewrite.ThesaurusUnavailable` when the thesaurus is not installed.
-    """
-    from mtdetect.training.rewrite.thesaurus import MythesSynonyms
-
-    source = MythesSynonyms(rank="listed")
-    for word in source.headwords():
-        if word.isalpha():
-            for syn in source.synonyms(word):
-                if " " not in syn:
-                    yield word, syn
-
-
-SOURCES = {"wordnet": wordnet_pairs, "thesaurus": thesaurus_pairs}
 
 
 def restorations(

@@ -8,18 +8,28 @@ sentence splitter is rule-based; both are good enough for news prose and cost mi
 
 from __future__ import annotations
 
+import bisect
+import functools
+import itertools
+import math
 import re
+from dataclasses import dataclass
 from typing import NamedTuple
 
 WORD_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*|[^\w\s]", re.UNICODE)
 _SENTENCE_END_RE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9À-Ý])|\n+")
 
-# Common English function words: used for the language check and the function-word profile.
-ENGLISH_FUNCTION_WORDS: frozenset[str] = frozenset(
-    """the of and to a in is that for it was on with as by at be this are from or an have has had not
-    but which were been his her their its they he she we you i will would can could should may there
-    who what when than more also after about into over some all one if no so out up said""".split()
+# Common English function words, in a fixed order: the function-word profile's columns (`features.py`)
+# and the language check.
+FUNCTION_WORDS: tuple[str, ...] = tuple(
+    """the of and to a in that is was for on with as by at from it this which who be been has have had
+    will would can could should must shall may also however therefore thus moreover furthermore
+    additionally very such these those there we our i you they he she not""".split()
 )
+_FUNCTION_WORD_SET = frozenset(FUNCTION_WORDS)
+
+MAX_WORDS = 2000  # texts are judged on their first MAX_WORDS words: a stable estimate at a bounded cost
+COMMON_ZIPF = 3.0  # a word at least this frequent (about once per million words) counts as common
 
 
 class Token(NamedTuple):
@@ -108,11 +118,75 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def english_share(words: list[str]) -> float:
-    """Share of lower-cased words that are common English function words (about 0.4 for English prose).
+    """Share of lower-cased words that are common English function words (about 0.35 for English prose).
 
     >>> english_share(["the", "cat", "sat", "on", "the", "mat"])
     0.5
     """
     if not words:
         return 0.0
-    return sum(w in ENGLISH_FUNCTION_WORDS for w in words) / len(words)
+    return sum(w in _FUNCTION_WORD_SET for w in words) / len(words)
+
+
+@functools.lru_cache(maxsize=1)
+def zipf_table() -> dict[str, float]:
+    """Zipf frequency (log10 per billion words) of English words, from `wordfreq`, loaded once."""
+    import wordfreq  # deferred: loading its data costs about 0.3 s
+
+    return {w: math.log10(f) + 9.0 for w, f in wordfreq.get_frequency_dict("en").items()}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A text tokenised once, shared by features and evidence."""
+
+    text: str
+    tokens: list[Token]
+    words: list[str]  # normalised word tokens, in order
+    word_tokens: list[Token]
+    sentences: list[list[int]]  # indices into `words`, one list per sentence
+    sentence_bounds: list[tuple[int, int]]  # character span of each of `sentences`
+    truncated: bool
+
+    @classmethod
+    def of(cls, text: str, max_words: int = MAX_WORDS) -> Parsed:
+        tokens, truncated = tokenize_prefix(text, max_words)
+        word_toks = [t for t in tokens if t.is_word]
+        words = [normalize_word(t.text) for t in word_toks]
+        sentences: list[list[int]] = []
+        bounds: list[tuple[int, int]] = []
+        i = 0
+        for start, end in sentence_spans(text[: tokens[-1].end + 1] if truncated else text):
+            sent: list[int] = []
+            while i < len(word_toks) and word_toks[i].start < end:
+                sent.append(i)
+                i += 1
+            if sent:
+                sentences.append(sent)
+                bounds.append((start, min(end, word_toks[sent[-1]].end) if truncated else end))
+        return cls(text, tokens, words, word_toks, sentences, bounds, truncated)
+
+    @property
+    def judged_text(self) -> str:
+        """The part of `text` that is judged: all of it, or up to the last word kept when truncated."""
+        return self.text[: self.word_tokens[-1].end] if self.truncated else self.text
+
+    @functools.cached_property
+    def word_starts(self) -> list[int]:
+        """Character offset of each word token, for bisecting."""
+        return [t.start for t in self.word_tokens]
+
+    def words_within(self, start: int, end: int) -> range:
+        """Indices of the words that start inside the character range [start, end)."""
+        starts = self.word_starts
+        return range(bisect.bisect_left(starts, start), bisect.bisect_left(starts, end))
+
+    def pairs(self) -> list[tuple[int, int]]:
+        """Index pairs of adjacent words within a sentence and not split by punctuation."""
+        out = []
+        for sent in self.sentences:
+            for a, b in itertools.pairwise(sent):
+                between = self.text[self.word_tokens[a].end : self.word_tokens[b].start]
+                if between.isspace():
+                    out.append((a, b))
+        return out

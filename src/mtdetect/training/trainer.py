@@ -36,17 +36,19 @@ from mtdetect.model.bundle import library_versions, read_manifest
 from mtdetect.model.collocations import BigramTable
 from mtdetect.model.detector import LABELS, SYNONYMS_FILE, Detector, Threshold
 from mtdetect.model.encoder import Encoder, EncoderSettings
-from mtdetect.model.features import FeatureExtractor, Parsed, zipf_table
-from mtdetect.model.lexicon import Lexicon, learn
-from mtdetect.model.synonyms import SOURCES as SYNONYM_SOURCES
+from mtdetect.model.features import FeatureExtractor
+from mtdetect.model.lexicon import Lexicon
 from mtdetect.model.synonyms import SynonymTable
-from mtdetect.model.text import word_tokens
+from mtdetect.model.text import Parsed, word_tokens, zipf_table
 from mtdetect.model.wordscore import BASE_COLUMNS
-from mtdetect.model.wordscore import fit as fit_word_scorer
 from mtdetect.training import data as data_mod
 from mtdetect.training import metrics
 from mtdetect.training.align import covered, substituted_spans
 from mtdetect.training.finetune import FineTuneConfig, default_base, train_encoder
+from mtdetect.training.mining import learn
+from mtdetect.training.thesauri import SOURCES as SYNONYM_SOURCES
+from mtdetect.training.thesauri import build_table, reversed_table
+from mtdetect.training.wordscorer import fit as fit_word_scorer
 
 log = logging.getLogger(__name__)
 WORD_PAIRS = 3000  # spun pairs of the fit split that the word scorers learn from (at most)
@@ -209,9 +211,9 @@ def load_synonyms(spec: str) -> tuple[SynonymTable, SynonymTable]:
     zipf = zipf_table()
     if all(name in SYNONYM_SOURCES for name in names):
         pairs = list(itertools.chain.from_iterable(SYNONYM_SOURCES[name]() for name in names))
-        return SynonymTable.build(pairs, zipf), SynonymTable.build(((s, w) for w, s in pairs), zipf)
+        return build_table(pairs, zipf), build_table(((s, w) for w, s in pairs), zipf)
     table = SynonymTable.load(Path(spec))
-    return table, table.reversed(zipf)
+    return table, reversed_table(table, zipf)
 
 
 def evaluate(detector: Detector, val: data_mod.Dataset, max_fpr: float = 0.01) -> dict[str, Any]:
