@@ -1,13 +1,21 @@
 """Speed of `mtdetect score` on Wikinews dev articles: articles/s, tokens/s, peak memory, first result.
 
-    python bench/speed.py [--n 500] [--repeats 3] [--model DIR] [--shared ../shared/data] [--evidence]
+    python bench/speed.py [--n 500] [--repeats 3] [--first-runs 5] [--model DIR] [--shared ../shared/data]
+                          [--evidence]
 
 Each repeat runs the real command line in a fresh process over the same folder of .txt files and
 measures wall time; peak RSS comes from the child's rusage. "First result" is a fresh process that
 imports mtdetect, loads the model and scores one article. Both modes are measured: the full model
 and `--fast` (feature-only head); with `--evidence`, also the full model writing evidence spans.
-Medians over the repeats are printed as a Markdown table, then where the time goes inside one
-process (features, encoder, head), from a single pass.
+Medians over the repeats are printed as a Markdown table, then:
+- time to first result: the median wall time over `--first-runs` fresh processes of `mtdetect score`
+  on one article (full and `--fast`), and of `python -c "import mtdetect; mtdetect.score(text)"`;
+- two processes at once: two `mtdetect score --threads 1` on the two halves of the folder, started
+  together, against one `mtdetect score --threads 2` on the whole folder (full model, median of the
+  repeats; throughput counts articles over wall time from the first start to the last exit);
+- the steps of start-up in a fresh process, and where the time goes inside one process (features,
+  encoder, head), from a single pass.
+The other jobs on the machine share its CPUs: compare numbers from one run, on an idle machine.
 """
 
 from __future__ import annotations
@@ -45,6 +53,27 @@ def timed_run(argv: list[str]) -> tuple[float, float]:
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(argv)} failed")
     return seconds, usage.ru_maxrss / 1024
+
+
+def timed_together(argvs: list[list[str]]) -> float:
+    """Wall seconds from starting all the child processes at once until the last one exits."""
+    start = time.perf_counter()
+    children = [subprocess.Popen(a, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for a in argvs]
+    codes = [child.wait() for child in children]
+    seconds = time.perf_counter() - start
+    for argv, code in zip(argvs, codes, strict=True):
+        if code != 0:
+            raise RuntimeError(f"{' '.join(argv)} failed")
+    return seconds
+
+
+# What a Python user waits for: import, load the model on first use, one score.
+SCORE_ONE = """
+import sys
+import mtdetect
+text = open(sys.argv[1], encoding="utf-8").read()
+mtdetect.score(text, model=None if sys.argv[2] == "-" else sys.argv[2], fast=sys.argv[3] == "fast")
+"""
 
 
 def where_the_time_goes(model: Path | None, texts: list[str]) -> dict[str, float]:
@@ -120,6 +149,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--first-runs", type=int, default=5, help="fresh processes per time-to-first-result median"
+    )
     parser.add_argument("--model", type=Path)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--evidence", action="store_true", help="also time the full model with --evidence")
@@ -140,8 +172,19 @@ def main() -> int:
             one = [sys.executable, "-m", "mtdetect", "score", str(folder / "00000.txt"), "-q", *model, *flags]
             measured[mode] = (
                 [timed_run(score) for _ in range(args.repeats)],
-                [timed_run(one) for _ in range(3)],
+                [timed_run(one) for _ in range(args.first_runs)],
             )
+        python_one = [sys.executable, "-c", SCORE_ONE, str(folder / "00000.txt"), str(args.model or "-")]
+        first_python = {}
+        for mode in ("full", "fast"):
+            first_python[mode] = [timed_run([*python_one, mode]) for _ in range(args.first_runs)]
+        files = [str(p) for p in sorted(folder.glob("*.txt"))]
+        halves = [files[: len(files) // 2], files[len(files) // 2 :]]
+        cli = [sys.executable, "-m", "mtdetect", "score", "-q", *model]
+        together = [
+            timed_together([[*cli, "--threads", "1", *half] for half in halves]) for _ in range(args.repeats)
+        ]
+        alone = [timed_run([*cli, "--threads", "2", str(folder)])[0] for _ in range(args.repeats)]
         starts = {mode: startup(args.model, mode, folder / "00000.txt") for mode in ("full", "fast")}
         texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
         tokens = {"full": encoder_tokens(args.model, texts), "fast": 0}
@@ -161,6 +204,20 @@ def main() -> int:
                 f"| {first_seconds:.2f} |"
             )
         stages = where_the_time_goes(args.model, texts)
+    print(f"\n| time to first result (median of {args.first_runs} fresh processes) | seconds |\n|---|---:|")
+    for mode, (_, first) in measured.items():
+        flags = {"full": "", "fast": " --fast", "full --evidence": " --evidence"}[mode]
+        print(f"| `mtdetect score{flags} ONE_FILE` | {statistics.median(r[0] for r in first):.2f} |")
+    for mode, runs in first_python.items():
+        call = "mtdetect.score(text)" if mode == "full" else "mtdetect.score(text, fast=True)"
+        print(f'| `python -c "import mtdetect; {call}"` | {statistics.median(r[0] for r in runs):.2f} |')
+    pair, single = args.n / statistics.median(together), args.n / statistics.median(alone)
+    print(
+        f"\n| {args.n} articles, full model (median of {args.repeats}) | articles/s |\n|---|---:|\n"
+        f"| two processes at once, --threads 1 each, half the folder each | {pair:.1f} |\n"
+        f"| one process, --threads 2, the whole folder | {single:.1f} |\n"
+        f"| ratio (two processes / one) | {pair / single:.2f} |"
+    )
     print("\n| start-up step (fresh process, median of 3) | full s | fast s |\n|---|---:|---:|")
     for step in starts["full"]:
         print(f"| {step} | {starts['full'][step]:.2f} | {starts['fast'][step]:.2f} |")

@@ -7,6 +7,7 @@ import pytest
 from conftest import make_original, spin, write_corpus
 
 from mtdetect.cli import main
+from mtdetect.model.bundle import read_manifest
 from mtdetect.model.wordscore import BASE_COLUMNS
 
 
@@ -44,8 +45,19 @@ def test_score_writes_one_row_per_file_in_stable_order(capsys, articles, bundle)
         "d_binary.txt",
         "e_empty.txt",
     ]
-    assert all(set(r) == {"path", "score", "label", "probabilities", "flags", "error"} for r in rows)
+    keys = {"path", "score", "label", "verdict", "threshold", "probabilities", "flags", "error"}
+    assert all(set(r) == keys for r in rows)
     by_name = {r["path"].rsplit("/", 1)[1]: r for r in rows}
+    threshold = read_manifest(bundle)["threshold"]["value"]
+    for r in rows:  # the verdict reads the score against the threshold every row carries
+        if r["score"] is not None:
+            assert r["threshold"] == threshold
+            assert r["verdict"] == (
+                "rewritten" if r["score"] > threshold else "uncertain" if r["score"] > 0.5 else "original"
+            )
+            assert (r["verdict"] == "rewritten") == (r["label"] != "original")
+        else:
+            assert r["verdict"] is None and r["threshold"] is None
     assert by_name["a_original.txt"]["label"] == "original"
     assert by_name["b_spun.md"]["label"] == "spun" and by_name["b_spun.md"]["score"] > 0.5
     assert by_name["c_page.html"]["score"] is not None

@@ -116,12 +116,13 @@ def test_manifest_describes_the_model(bundle):
     assert val["auroc"] > 0.95 and "tpr_at_0.01_fpr" in val
     assert set(val["per_class"]) == set(LABELS)
     assert set(manifest["files"]) == {
-        "head.joblib",
+        "head.npz",
         "lexicon.tsv",
         "bigrams.npz",
         "synonyms.tsv.gz",
         "origins.tsv.gz",
-        "words.joblib",
+        "words.npz",
+        "ngrams.npz",
     }
     assert manifest["words"]["columns"] == list(BASE_COLUMNS)  # no encoder: no tag columns
 
@@ -129,7 +130,7 @@ def test_manifest_describes_the_model(bundle):
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
-        (lambda d: (d / "head.joblib").write_bytes(b"evil"), "SHA-256 does not match"),
+        (lambda d: (d / "head.npz").write_bytes(b"evil"), "SHA-256 does not match"),
         (lambda d: (d / "lexicon.tsv").unlink(), "file listed in the manifest is missing"),
         (lambda d: (d / "manifest.json").write_text("{oops"), "corrupt manifest"),
         (lambda d: (d / "manifest.json").unlink(), "no manifest.json"),

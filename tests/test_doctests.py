@@ -7,6 +7,7 @@ import pytest
 
 MODULES = [
     "mtdetect.model.text",
+    "mtdetect.model.detector",
     "mtdetect.training.mining",
     "mtdetect.training.wordscorer",
     "mtdetect.model.lexicon",

@@ -22,7 +22,7 @@ from mtdetect.model.wordscore import BASE_COLUMNS, TAG_COLUMNS
 from mtdetect.training.align import substituted_spans
 from mtdetect.training.data import Dataset, Example, Pair
 from mtdetect.training.finetune import IGNORE, FineTuneConfig, fine_tune, samples
-from mtdetect.training.trainer import TrainConfig, encoder_base
+from mtdetect.training.trainer import TrainConfig, encoder_base, train
 
 
 @pytest.fixture()
@@ -172,8 +172,9 @@ def test_stacked_bundle_records_both_heads_and_the_encoder(stacked_bundle: Path)
     assert manifest["metrics"]["validation"]["auroc"] > 0.9
     files = {"encoder.safetensors", "encoder_tokenizer.json", FAST_HEAD_FILE, WORDS_FILE, FAST_WORDS_FILE}
     assert files <= set(manifest["files"])
-    component = manifest["components"][1]
-    assert component["name"] == "encoder" and component["fine_tuning"]["steps"] == 20
+    assert [c["name"] for c in manifest["components"]] == ["features", "ngrams", "encoder"]
+    component = manifest["components"][2]
+    assert component["fine_tuning"]["steps"] == 20
     # Each head has its word scorer: the full one reads the encoder's tags, the fast one cannot.
     assert manifest["words"]["columns"] == list(BASE_COLUMNS + TAG_COLUMNS)
     assert manifest["fast"]["words"]["columns"] == list(BASE_COLUMNS)
@@ -193,7 +194,7 @@ def test_full_and_fast_modes_use_their_own_heads(stacked_bundle: Path) -> None:
     texts = [text(30), spin(text(31)), text(32, n=4), spin(text(33, n=4))]
     assert full.head.n_features_in_ == len(full.columns) and fast.head.n_features_in_ == len(fast.columns)
     full_scores, fast_scores = full.score_many(texts), fast.score_many(texts)
-    features = fast.extractor.transform(texts)
+    features = np.hstack([fast.extractor.transform(texts), fast.ngrams.columns(texts)])
     np.testing.assert_allclose(fast_scores, 1 - fast.head.predict_proba(features)[:, 0])
     explained = [full.analyze(t).score for t in texts]
     assert explained == full_scores.tolist()  # explaining reads more windows but does not move the score
@@ -290,3 +291,33 @@ def test_a_base_tokenizer_set_to_truncate_and_pad_still_yields_every_piece(tiny_
     encoder = Encoder.from_base(tiny_encoder_base, EncoderSettings(max_tokens=16))
     encoder = Encoder(encoder.model, tokenizer, encoder.settings)
     assert [ids for ids, _ in encoder.pieces([text(n=12)])] == full
+
+
+def test_a_trained_encoder_can_be_reused_frozen(stacked_bundle: Path, corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "reused"
+    config = TrainConfig(
+        data=[corpus],
+        out=out,
+        head="logistic",
+        min_words=20,
+        synonyms="none",
+        encoder_from=str(stacked_bundle),
+        progress=False,
+    )
+    train(config)
+    manifest = read_manifest(out)
+    component = next(c for c in manifest["components"] if c["name"] == "encoder")
+    assert component["reused_from"]["bundle"] == str(stacked_bundle)
+    assert component["fine_tuning"]["steps"] == 20  # the record of how the reused encoder was trained
+    assert (out / "encoder.safetensors").read_bytes() == (stacked_bundle / "encoder.safetensors").read_bytes()
+    texts = [text(40), spin(text(41))]
+    assert (
+        Encoder.load(out).transform(texts).tolist() == Encoder.load(stacked_bundle).transform(texts).tolist()
+    )
+    assert np.all(np.isfinite(Detector.load(out).score_many(texts)))
+
+
+def test_reusing_needs_a_bundle_with_an_encoder(bundle: Path, corpus: Path, tmp_path: Path) -> None:
+    config = TrainConfig(data=[corpus], out=tmp_path / "m", synonyms="none", encoder_from=str(bundle))
+    with pytest.raises(ValueError, match="has no encoder to reuse"):
+        train(config)

@@ -133,6 +133,8 @@ def test_jsonl_table_rows_score_like_the_same_texts_in_files(local_ray, articles
         "path": "no-text",
         "score": None,
         "label": None,
+        "verdict": None,
+        "threshold": None,
         "probabilities": None,
         "flags": [],
         "error": "no text",

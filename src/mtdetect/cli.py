@@ -22,6 +22,7 @@ from mtdetect.batch.output import OutputConflict, RowWriter, check_output, open_
 from mtdetect.batch.scoring import BATCH_SIZE, analyze_documents, batches, score_documents, unique
 from mtdetect.model.bundle import default_model_dir, read_manifest
 from mtdetect.model.detector import Detector
+from mtdetect.model.threads import apply_threads, resolve_threads
 
 log = logging.getLogger("mtdetect")
 
@@ -40,21 +41,31 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-v", "--verbose", action="store_true", help="debug logs and tracebacks")
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bar, warnings only")
+    inputs = argparse.ArgumentParser(add_help=False)  # what score and report read, and with which model
+    inputs.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    inputs.add_argument("--model", type=Path, help="model folder (default: the shipped model)")
+    inputs.add_argument("--fast", action="store_true", help=FAST_HELP)
+    inputs.add_argument(
+        "--glob", help="file-name pattern inside folders, e.g. '*.txt' (default: known suffixes)"
+    )
+    inputs.add_argument("--recursive", action="store_true", help="descend into sub-folders")
+    inputs.add_argument(
+        "--threads",
+        type=_thread_count,
+        metavar="N",
+        help="torch threads for the encoder (default: OMP_NUM_THREADS, else the CPUs available); "
+        "with --engine ray, the CPUs each actor reserves (default 1)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     sc = sub.add_parser(
-        "score", parents=[common], help="score articles (.txt, .md, .html) and write one row per file"
+        "score", parents=[common, inputs], help="score articles (.txt, .md, .html) and write one row per file"
     )
-    sc.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
-    sc.add_argument("--model", type=Path, help="model folder (default: the shipped model)")
-    sc.add_argument("--fast", action="store_true", help=FAST_HELP)
     sc.add_argument("--deep", action="store_true", help=DEEP_HELP + " (with --evidence)")
     sc.add_argument(
         "--format", choices=("jsonl", "csv", "parquet"), default="jsonl", help="parquet: --engine ray only"
     )
     sc.add_argument("-o", "--output", type=Path, help="write rows here instead of stdout")
-    sc.add_argument("--glob", help="file-name pattern inside folders, e.g. '*.txt' (default: known suffixes)")
-    sc.add_argument("--recursive", action="store_true", help="descend into sub-folders")
     sc.add_argument("--evidence", action="store_true", help="add the flagged spans to each JSONL row")
     again = sc.add_mutually_exclusive_group()
     again.add_argument(
@@ -78,14 +89,17 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("model", nargs="?", type=Path, help="model folder (default: the shipped model)")
     info.add_argument("--json", action="store_true", help="print the whole manifest as JSON")
 
-    rep = sub.add_parser("report", parents=[common], help="write an HTML report of articles with highlights")
-    rep.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    rep = sub.add_parser(
+        "report", parents=[common, inputs], help="write an HTML report of articles with highlights"
+    )
     rep.add_argument("-o", "--output", type=Path, required=True, help="the HTML file to write")
-    rep.add_argument("--model", type=Path, help="model folder (default: the shipped model)")
-    rep.add_argument("--fast", action="store_true", help=FAST_HELP)
     rep.add_argument("--deep", action="store_true", help=DEEP_HELP)
-    rep.add_argument("--glob", help="file-name pattern inside folders (default: known suffixes)")
-    rep.add_argument("--recursive", action="store_true", help="descend into sub-folders")
+
+    conv = sub.add_parser(
+        "convert", parents=[common], help="convert a format-1 bundle (pickles) that you trust to format 2"
+    )
+    conv.add_argument("old", type=Path, help="the format-1 model folder; it is unpickled, so trust it")
+    conv.add_argument("new", type=Path, help="the folder to write")
 
     diff = sub.add_parser(
         "diff", parents=[common], help="align an original with its rewrite and list the swaps"
@@ -156,6 +170,10 @@ def add_train_arguments(tr: argparse.ArgumentParser) -> None:
     tr.add_argument("--encoder-batch", type=int, default=16, help="windows per fine-tuning step")
     tr.add_argument("--encoder-max-tokens", type=int, default=128, help="word pieces per window")
     tr.add_argument("--encoder-windows", type=int, default=2, help="windows read per text when scoring")
+    tr.add_argument(
+        "--encoder-from", type=Path, help="reuse the trained encoder of this bundle as it is (no fine-tuning)"
+    )
+    tr.add_argument("--no-ngrams", action="store_true", help="leave out the hashed n-gram component")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -168,6 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "report": cmd_report,
         "diff": cmd_diff,
         "info": cmd_info,
+        "convert": cmd_convert,
         "train": cmd_train,
         "make-pairs": cmd_make_pairs,
     }
@@ -210,8 +229,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     try:
         if args.output:  # fail before the slow model load; open_output checks again
             check_output(args.output, args.resume, args.overwrite)
-        detector = Detector.load(args.model, fast=args.fast, deep=args.deep)
         paths = unique(find_files(args.paths, args.glob, args.recursive))
+        # A resumed run first reads which files are done: with none left it needs no model. Other runs
+        # load it before open_output creates or empties -o, so a bad model leaves -o as it was.
+        detector = None if args.resume else _load_detector(args)
         if args.output:
             writer, done = open_output(args.output, args.format, args.resume, args.overwrite)
         else:
@@ -223,6 +244,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         log.info("resuming: %d of %d files already in %s", len(paths) - len(todo), len(paths), args.output)
     n_errors = 0
     try:
+        if detector is None and todo:
+            detector = _load_detector(args)
         bar = tqdm(
             total=len(paths), initial=len(paths) - len(todo), unit="file", disable=args.quiet, file=sys.stderr
         )
@@ -257,16 +280,34 @@ def _score_with_ray(args: argparse.Namespace) -> int:
         pattern=args.glob,
         recursive=args.recursive,
         fast=args.fast,
+        threads=args.threads or 1,
     )
     log.info("wrote %d rows to %s", n, args.output)
     return 0
+
+
+def _thread_count(value: str) -> int:
+    """argparse type of --threads: a whole number, at least 1."""
+    try:
+        return resolve_threads(int(value))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, at least 1: {value!r}") from None
+
+
+def _load_detector(args: argparse.Namespace) -> Detector:
+    """The model that score and report use, with torch's intra-op thread count chosen first."""
+    threads = resolve_threads(args.threads)
+    apply_threads(threads)  # recorded for the encoder, which imports torch as it loads (--fast: never)
+    detector = Detector.load(args.model, fast=args.fast, deep=args.deep)
+    apply_threads(threads)  # torch imported by something else, e.g. --deep's language model
+    return detector
 
 
 # -- report and diff --------------------------------------------------------------------------
 def cmd_report(args: argparse.Namespace) -> int:
     from mtdetect.batch.report import ReportItem, write_report
 
-    detector = Detector.load(args.model, fast=args.fast, deep=args.deep)
+    detector = _load_detector(args)
     paths = unique(find_files(args.paths, args.glob, args.recursive))
     items = []
     for batch in batches(
@@ -371,6 +412,14 @@ def _word_scorer_lines(words: dict | None) -> list[str]:
     ]
 
 
+def cmd_convert(args: argparse.Namespace) -> int:
+    from mtdetect.convert import convert_bundle
+
+    converted = convert_bundle(args.old, args.new)
+    print(f"wrote {args.new}: {', '.join(converted) or 'no pickled files'} converted to arrays")
+    return 0
+
+
 # -- train ------------------------------------------------------------------------------------
 def cmd_train(args: argparse.Namespace) -> int:
     from mtdetect.training import trainer as training  # deferred: pulls in the training stack only when asked
@@ -400,6 +449,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             encoder_batch=args.encoder_batch,
             encoder_max_tokens=args.encoder_max_tokens,
             encoder_windows=args.encoder_windows,
+            encoder_from=str(args.encoder_from) if args.encoder_from else None,
+            ngrams=not args.no_ngrams,
         )
     config.progress = not args.quiet
     result = training.train(config)

@@ -3,7 +3,8 @@
 The pipeline has three stages. Article files (found with `documents.find_files`, each named once)
 become a dataset of paths, each read with `read_document`; JSONL and Parquet tables (`.jsonl`,
 `.parquet`) are read with Ray Data's readers and give one document per row. An actor pool
-(`concurrency` actors, each loading the model once) turns batches of documents into rows with
+(`concurrency` actors, each loading the model once and reserving `threads` CPUs, on which it runs
+that many torch threads) turns batches of documents into rows with
 the CLI's own row builder, `scoring.score_documents`, and the rows are written to a folder: JSON Lines
 files, or Parquet files. Rows come out in no particular order; sort them by `path` to compare runs.
 
@@ -37,6 +38,7 @@ from mtdetect.batch.documents import Document, find_files, normalize_newlines, r
 from mtdetect.batch.output import format_row
 from mtdetect.batch.scoring import score_documents
 from mtdetect.model.detector import LABELS, Detector
+from mtdetect.model.threads import apply_threads
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -61,12 +63,15 @@ def score_with_ray(
     pattern: str | None = None,
     recursive: bool = False,
     fast: bool = False,
+    threads: int = 1,
 ) -> int:
     """Score articles and tables with Ray Data and write the rows into the folder `output`.
 
     `inputs`, `pattern` and `recursive` select article files as `mtdetect score` does; `.jsonl`
     and `.parquet` files are read as tables with a `text` column. `model` is a bundle folder
-    (the shipped model when None); `fast` uses its feature-only head. Returns the number of rows written.
+    (the shipped model when None); `fast` uses its feature-only head. Each of the `concurrency`
+    actors reserves `threads` CPUs and runs the encoder on as many torch threads. Returns the number
+    of rows written.
 
     Raises RuntimeError when Ray is not installed, FileExistsError when `output` is a non-empty
     folder, ValueError for bad arguments or a table without `text` or a row name, and BundleError
@@ -74,8 +79,8 @@ def score_with_ray(
     """
     if output_format not in OUTPUT_FORMATS:
         raise ValueError(f"unknown output format {output_format!r}, expected one of {OUTPUT_FORMATS}")
-    if concurrency < 1 or batch_size < 1:
-        raise ValueError("concurrency and batch_size must be at least 1")
+    if concurrency < 1 or batch_size < 1 or threads < 1:
+        raise ValueError("concurrency, batch_size and threads must be at least 1")
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
         raise FileExistsError(f"{output} already exists and is not an empty folder")
     _import_ray(local=_on_this_machine(address))
@@ -84,15 +89,17 @@ def score_with_ray(
     if not files and not tables:
         output.mkdir(parents=True, exist_ok=True)
         return 0
-    with ray_session(address, num_cpus=max(os.cpu_count() or 1, concurrency + 1)):
+    reserved = concurrency * threads
+    with ray_session(address, num_cpus=max(os.cpu_count() or 1, reserved + 1)):
         import ray
         from ray.data import ActorPoolStrategy
 
         cpus = ray.cluster_resources().get("CPU", 0)
-        if cpus <= concurrency:  # actors on every CPU starve the read and write tasks: a hang (ray#44687)
+        if cpus <= reserved:  # actors on every CPU starve the read and write tasks: a hang (ray#44687)
             raise ValueError(
-                f"concurrency {concurrency} needs a Ray cluster with more than {concurrency} CPUs "
-                f"(this one has {cpus:g}): reading and writing need a CPU besides the scoring actors"
+                f"concurrency {concurrency} with {threads} CPU(s) each needs a Ray cluster with more than "
+                f"{reserved} CPUs (this one has {cpus:g}): reading and writing need a CPU besides the "
+                "scoring actors"
             )
 
         docs = _documents(files, tables)
@@ -101,7 +108,13 @@ def score_with_ray(
             batch_size=batch_size,
             batch_format="pyarrow",
             compute=ActorPoolStrategy(size=concurrency),
-            fn_constructor_args=(None if model is None else str(Path(model).absolute()), output_format, fast),
+            num_cpus=threads,  # what Ray reserves per actor; the actor runs as many torch threads
+            fn_constructor_args=(
+                None if model is None else str(Path(model).absolute()),
+                output_format,
+                fast,
+                threads,
+            ),
         )
         if output_format == "jsonl":
             rows.write_datasink(_lines_datasink(str(output)))
@@ -257,7 +270,8 @@ def _table_documents(batch: pa.Table, name: str) -> pa.Table:
 class _Scorer:
     """A Ray actor's callable: loads the model once, then turns document batches into output rows."""
 
-    def __init__(self, model: str | None, output_format: str, fast: bool = False) -> None:
+    def __init__(self, model: str | None, output_format: str, fast: bool = False, threads: int = 1) -> None:
+        apply_threads(threads)  # as many as the CPUs Ray reserved for this actor, before the encoder loads
         self.detector = Detector.load(model, fast=fast)
         self.output_format = output_format
 
@@ -286,6 +300,8 @@ def _parquet_table(rows: list[dict[str, Any]]) -> pa.Table:
             ("path", pa.string()),
             ("score", pa.float64()),
             ("label", pa.string()),
+            ("verdict", pa.string()),
+            ("threshold", pa.float64()),
             ("probabilities", pa.struct([(lab, pa.float64()) for lab in LABELS])),
             ("flags", pa.list_(pa.string())),
             ("error", pa.string()),

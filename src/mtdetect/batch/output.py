@@ -31,7 +31,16 @@ try:
 except ImportError:  # Windows: no advisory locks; concurrent runs on one file are not detected
     fcntl = None  # type: ignore[assignment]
 
-CSV_COLUMNS = ("path", "score", "label", *(f"p_{lab}" for lab in LABELS), "flags", "error")
+CSV_COLUMNS = (
+    "path",
+    "score",
+    "label",
+    "verdict",
+    "threshold",
+    *(f"p_{lab}" for lab in LABELS),
+    "flags",
+    "error",
+)
 FORMATS = ("jsonl", "csv")
 
 
@@ -55,6 +64,8 @@ def format_row(row: dict[str, Any], fmt: str) -> bytes:
         row["path"],
         _fmt(row["score"]),
         row["label"] or "",
+        row.get("verdict") or "",
+        _fmt(row.get("threshold")),
         *(_fmt(probs.get(lab)) for lab in LABELS),
         ";".join(row["flags"]),
         row["error"] or "",

@@ -395,6 +395,8 @@ def _badge(item: ReportItem) -> str:
     label = item.analysis.label if item.analysis is not None else None
     if label is None or _score(item) is None:
         return '<span class="badge label-unscored">not scored</span>'
+    if item.analysis.verdict == "uncertain":  # below the threshold, but more likely rewritten than not
+        return '<span class="badge label-uncertain">uncertain</span>'
     cls = f"label-{label}" if label in ("original", "spun", "translated") else "label-other"
     return f'<span class="badge {cls}">{esc(label)}</span>'
 

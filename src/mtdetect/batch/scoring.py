@@ -1,8 +1,8 @@
 """Batch scoring of documents into output rows, shared by the local command line and the Ray backend.
 
-`score_documents` turns a batch of `Document`s into rows `{"path", "score", "label", "probabilities",
-"flags", "error"}`. A failure inside the batch is retried document by document, so one bad text
-never costs the others their rows.
+`score_documents` turns a batch of `Document`s into rows `{"path", "score", "label", "verdict",
+"threshold", "probabilities", "flags", "error"}`. A failure inside the batch is retried document by
+document, so one bad text never costs the others their rows.
 """
 
 from __future__ import annotations
@@ -71,6 +71,8 @@ def score_documents(detector: Detector, docs: list[Document], evidence: bool = F
             "path": d.path,
             "score": None,
             "label": None,
+            "verdict": None,
+            "threshold": None,
             "probabilities": None,
             "flags": list(d.flags),
             "error": d.error,
@@ -80,6 +82,8 @@ def score_documents(detector: Detector, docs: list[Document], evidence: bool = F
             row.update(
                 score=a.score,
                 label=a.label,
+                verdict=a.verdict,
+                threshold=a.threshold,
                 probabilities=a.probabilities,
                 flags=sorted(set(d.flags) | set(a.flags)),
             )

@@ -1,11 +1,10 @@
 """Model bundles on disk: a folder with `manifest.json` that describes and checksums every file.
 
-A bundle is trusted only as far as its files match the SHA-256 sums in its manifest: `verify()` is
-called before anything is unpickled. The manifest of the shipped default model is itself pinned
-by hash in `mtdetect._default`, so a tampered default bundle is refused. A third-party bundle can
-still carry a malicious `head.joblib` with a matching manifest: load bundles only from sources you
-trust (the README says so too). The lexicon and bigram table are plain TSV and `.npz` without
-pickle, so they cannot run code.
+Every file of a bundle is data that cannot run code when loaded: the heads and word scorers are arrays
+in `.npz` files read with `allow_pickle=False` plus JSON (`estimators.py`), the encoder is safetensors
+with JSON, the tables are TSV and `.npz`. The SHA-256 sums in the manifest catch
+corruption and, for the shipped model, whose manifest hash is pinned in `mtdetect._default`,
+tampering. Format 1 bundles held pickles; they are refused with the command that converts one.
 """
 
 from __future__ import annotations
@@ -22,12 +21,11 @@ from mtdetect._default import DEFAULT_MANIFEST_SHA256
 from mtdetect._version import __version__
 
 FORMAT = "mtdetect-bundle"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: heads and word scorers as arrays instead of joblib pickles
 MANIFEST = "manifest.json"
 TRACKED_LIBRARIES = (
     "numpy",
     "scikit-learn",
-    "joblib",
     "wordfreq",
     "pyahocorasick",
     "torch",
@@ -102,6 +100,11 @@ def read_manifest(folder: Path, verify: bool = True) -> dict[str, Any]:
         raise BundleError(f"{path}: corrupt manifest ({exc})") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BundleError(f"{path}: not an mtdetect manifest")
+    if manifest.get("format_version") == 1:
+        raise BundleError(
+            f"{folder}: bundle format 1 stores pickles, which can run code, and is no longer loaded; "
+            f"convert a bundle you trust with: mtdetect convert {folder} NEW_FOLDER"
+        )
     if manifest.get("format_version") != FORMAT_VERSION:
         raise BundleError(
             f"{path}: bundle format {manifest.get('format_version')} is not supported "

@@ -2,58 +2,75 @@
 
 A bundle (see `bundle.py`) holds the components' files, the heads and `manifest.json`. The
 components are the handcrafted `FeatureExtractor` and, optionally, a fine-tuned transformer
-(`encoder.py`) whose columns are appended to the features. A bundle with an encoder has two heads:
-`head.joblib` over features and encoder columns (the default), and `head_fast.joblib` over the
+(`encoder.py`) whose columns are appended to the features, and optionally a hashed n-gram linear model
+(`ngrams.py`), whose columns both heads read. A bundle with an encoder has two heads:
+`head.npz` over features, n-grams and encoder columns (the default), and `head_fast.npz` over the
 features alone (`fast=True`: several times faster, less accurate; torch is never imported). Each
 head has its own threshold. Scoring is read-only after loading, so one Detector may be shared by
 several threads.
 
 Texts that cannot be judged get no score (`score is None`) and a flag explaining why:
 `too_short` (fewer than the bundle's `min_words`), `not_english`, `empty`. Long texts are judged on
-their first `features.MAX_WORDS` words and flagged `truncated`.
+their first `text.MAX_WORDS` words and flagged `truncated`.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import zipfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from mtdetect.model import encoder as encoder_mod
+from mtdetect.model import estimators
 from mtdetect.model.bundle import BundleError, default_model_dir, read_manifest, write_manifest
 from mtdetect.model.collocations import BigramTable
 from mtdetect.model.encoder import Encoder, Reading
 from mtdetect.model.explain import Evidence, find_evidence, scored_spans, surprise_spans
-from mtdetect.model.features import FEATURE_NAMES, FeatureExtractor, Parsed, Signals
+from mtdetect.model.features import FEATURE_NAMES, FeatureExtractor, Signals
 from mtdetect.model.lexicon import Lexicon
+from mtdetect.model.ngrams import NgramModel
 from mtdetect.model.surprisal import MIN_MARGIN, LanguageModel
 from mtdetect.model.synonyms import SynonymTable
-from mtdetect.model.text import english_share
+from mtdetect.model.text import Parsed, english_share
 from mtdetect.model.wordscore import WordScorer, WordSignals, word_probabilities, word_signals
 
 LABELS: tuple[str, ...] = ("original", "spun", "translated")
-HEAD_FILE = "head.joblib"
-FAST_HEAD_FILE = "head_fast.joblib"
+HEAD_FILE = "head.npz"
+FAST_HEAD_FILE = "head_fast.npz"
 LEXICON_FILE = "lexicon.tsv"
 BIGRAMS_FILE = "bigrams.npz"
 SYNONYMS_FILE = "synonyms.tsv.gz"
+NGRAMS_FILE = "ngrams.npz"
 ORIGINS_FILE = "origins.tsv.gz"  # the synonyms' origins table (`synonyms.py`), for the word scorer
-WORDS_FILE = "words.joblib"
-FAST_WORDS_FILE = "words_fast.joblib"
-MIN_ENGLISH_SHARE = 0.12  # English prose runs at 0.35-0.45 function words; other languages near 0
+WORDS_FILE = "words.npz"
+FAST_WORDS_FILE = "words_fast.npz"
+MIN_ENGLISH_SHARE = 0.12  # 1% of English news is under 0.22; German, French, Spanish, Italian at 0.02-0.06
 LANGUAGE_CHECK_WORDS = 12  # below this the function-word share is too noisy to call a language
 
 log = logging.getLogger(__name__)
 
 
 UNSCORABLE = frozenset({"empty", "too_short", "not_english"})
+VERDICTS: tuple[str, ...] = ("original", "uncertain", "rewritten")
+
+
+def verdict(score: float, threshold: float) -> str:
+    """The reading of a score: `rewritten` above the threshold; `uncertain` above 0.5 (more likely
+    rewritten than not, but below the bar that keeps false alarms near 1%); else `original`.
+
+    >>> [verdict(s, 0.8) for s in (0.3, 0.61, 0.97)]
+    ['original', 'uncertain', 'rewritten']
+    """
+    if score > threshold:
+        return "rewritten"
+    return "uncertain" if score > 0.5 else "original"
 
 
 class TextNotScorable(ValueError):
@@ -74,7 +91,8 @@ class Analysis:
     """The verdict on one text.
 
     `score` is the calibrated probability that the text was mechanically rewritten, 1 - P(original),
-    or None when the text cannot be judged (see `flags`).
+    or None when the text cannot be judged (see `flags`). `label` is `original` unless the score is
+    above the model's `threshold`; `verdict` reads the score in three bands (see `verdict()`).
     """
 
     score: float | None
@@ -83,6 +101,8 @@ class Analysis:
     evidence: list[Evidence] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     sentences: list[SentenceScore] = field(default_factory=list)
+    verdict: str | None = None
+    threshold: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,13 +122,14 @@ class Detector:
     def __init__(
         self,
         extractor: FeatureExtractor,
-        head: Any,
+        head: estimators.CalibratedHead,
         threshold: Threshold,
         min_words: int = 50,
         manifest: dict[str, Any] | None = None,
         encoder: Encoder | None = None,
         language_model: LanguageModel | None = None,
         words: WordScorer | None = None,
+        ngrams: NgramModel | None = None,
     ) -> None:
         if words is not None and words.tags != (encoder is not None):
             raise ValueError("the word scorer reads the encoder's tags exactly when there is an encoder")
@@ -118,14 +139,16 @@ class Detector:
         self.min_words = min_words
         self.manifest = manifest or {}
         self.encoder = encoder
+        self.ngrams = ngrams  # surface-style columns for the head, when the bundle has them
         self.words = words  # per-word evidence; without it only lexicon and deep evidence is shown
         self.language_model = language_model  # deep evidence, when asked for
         self._threads = ThreadpoolController()
 
     @property
     def columns(self) -> tuple[str, ...]:
-        """Names of the head's input columns: the features, then the encoder's columns if any."""
-        return FEATURE_NAMES + (encoder_mod.COLUMNS if self.encoder else ())
+        """Names of the head's input columns: the features, the n-gram and the encoder columns if any."""
+        ngram = self.ngrams.outputs if self.ngrams else ()
+        return FEATURE_NAMES + ngram + (encoder_mod.COLUMNS if self.encoder else ())
 
     # -- loading and saving -------------------------------------------------------------------
     @classmethod
@@ -149,29 +172,47 @@ class Detector:
             origins = SynonymTable.load(folder / ORIGINS_FILE) if (folder / ORIGINS_FILE).exists() else None
             use_fast_head = fast and "encoder" in manifest
             section = manifest["fast"] if use_fast_head else manifest
-            head = joblib.load(folder / (FAST_HEAD_FILE if use_fast_head else HEAD_FILE))
+            head = estimators.load(folder / (FAST_HEAD_FILE if use_fast_head else HEAD_FILE))
             threshold = Threshold(float(section["threshold"]["value"]), str(section["threshold"]["rule"]))
             encoder = Encoder.load(folder) if "encoder" in manifest and not fast else None
+            ngrams = NgramModel.load(folder / NGRAMS_FILE) if "ngrams" in manifest else None
             words = None
             if "words" in section:
                 spec = section["words"]
                 words = WordScorer(
-                    joblib.load(folder / (FAST_WORDS_FILE if use_fast_head else WORDS_FILE)),
+                    estimators.load(folder / (FAST_WORDS_FILE if use_fast_head else WORDS_FILE)),
                     tags=encoder is not None,
                     strong=float(spec["strong"]),
                     weak=float(spec["weak"]),
                     measured=dict(spec.get("training", {})),
                 )
-        except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
             raise BundleError(f"{folder}: cannot load model ({type(exc).__name__}: {exc})") from exc
         if list(manifest.get("feature_names", [])) != list(FEATURE_NAMES):
             raise BundleError(f"{folder}: built with other features than this mtdetect computes; retrain it")
         extractor = FeatureExtractor(lexicon, bigrams, synonyms, origins)
+        n_columns = (
+            len(FEATURE_NAMES)
+            + len(ngrams.outputs if ngrams else ())
+            + len(encoder_mod.COLUMNS if encoder else ())
+        )
+        if head.n_features_in_ != n_columns:
+            raise BundleError(
+                f"{folder}: the head reads {head.n_features_in_} columns, the bundle gives {n_columns}"
+            )
         if words is not None and words.columns != tuple(section["words"]["columns"]):
             raise BundleError(f"{folder}: word scorer built with other columns than this mtdetect computes")
         language_model = LanguageModel.from_package() if deep else None
         return cls(
-            extractor, head, threshold, int(manifest["min_words"]), manifest, encoder, language_model, words
+            extractor,
+            head,
+            threshold,
+            int(manifest["min_words"]),
+            manifest,
+            encoder,
+            language_model,
+            words,
+            ngrams,
         )
 
     def save(self, folder: Path, manifest: dict[str, Any], fast: Detector | None = None) -> None:
@@ -187,10 +228,13 @@ class Detector:
         self.extractor.bigrams.save(folder / BIGRAMS_FILE)
         self.extractor.synonyms.save(folder / SYNONYMS_FILE)
         self.extractor.origins.save(folder / ORIGINS_FILE)
-        joblib.dump(self.head, folder / HEAD_FILE, compress=3)
+        estimators.save(self.head, folder / HEAD_FILE)
         extra: dict[str, Any] = {}
+        if self.ngrams is not None:
+            self.ngrams.save(folder / NGRAMS_FILE)
+            extra["ngrams"] = {"settings": asdict(self.ngrams.settings), "columns": list(self.ngrams.outputs)}
         if self.words is not None:
-            joblib.dump(self.words.model, folder / WORDS_FILE, compress=3)
+            estimators.save(self.words.model, folder / WORDS_FILE)
             extra["words"] = self.words.describe()
         if self.encoder is not None and fast is not None:
             self.encoder.save(folder)
@@ -198,10 +242,10 @@ class Detector:
                 "settings": asdict(self.encoder.settings),
                 "columns": list(encoder_mod.COLUMNS),
             }
-            joblib.dump(fast.head, folder / FAST_HEAD_FILE, compress=3)
+            estimators.save(fast.head, folder / FAST_HEAD_FILE)
             extra["fast"] = {**manifest.pop("fast", {}), "threshold": asdict(fast.threshold)}
             if fast.words is not None:
-                joblib.dump(fast.words.model, folder / FAST_WORDS_FILE, compress=3)
+                estimators.save(fast.words.model, folder / FAST_WORDS_FILE)
                 extra["fast"]["words"] = fast.words.describe()
         write_manifest(
             folder,
@@ -244,6 +288,8 @@ class Detector:
         for k, (row, i, sig) in enumerate(zip(proba, to_score, signals, strict=True)):
             label = self._label(row)
             results[i] = Analysis(
+                verdict=verdict(float(1.0 - row[0]), self.threshold.value),
+                threshold=self.threshold.value,
                 score=float(1.0 - row[0]),
                 label=label,
                 probabilities={lab: float(x) for lab, x in zip(LABELS, row, strict=True)},
@@ -329,6 +375,8 @@ class Detector:
             return np.zeros((0, len(LABELS)))
         sigs = signals or [self.extractor.signals(p) for p in parsed]
         features = np.array([self.extractor.vector(p, s) for p, s in zip(parsed, sigs, strict=True)])
+        if self.ngrams is not None:
+            features = np.hstack([features, self.ngrams.columns([p.judged_text for p in parsed])])
         readings = readings or self._read(parsed)
         if readings:
             features = np.hstack([features, np.array([r.columns for r in readings])])

@@ -13,7 +13,8 @@ columns always come from the same evenly spaced windows, so a score does not dep
 In a bundle the weights are stored as int8 with one scale per row (a quarter of fp32) and run with
 dynamically quantised linear layers. Loading needs torch, transformers and tokenizers only: not the
 package the base weights came from, and never the network. torch is imported on first use, so the
-feature-only (`fast`) mode never pays for it.
+feature-only (`fast`) mode never pays for it. Loading also sets torch's intra-op thread count
+(`threads.py`), rather than leaving torch to size its pool from cores the process may not have.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from mtdetect.model.threads import set_torch_threads
 
 if TYPE_CHECKING:
     import torch
@@ -158,6 +161,7 @@ class Encoder:
         from transformers import AutoConfig, AutoModel
 
         torch = _torch()
+        set_torch_threads()  # the count the CLI chose, else OMP_NUM_THREADS or the CPUs available
         settings = EncoderSettings(**json.loads((folder / SETTINGS_FILE).read_text()))
         hf = json.loads((folder / CONFIG_FILE).read_text())
         config = AutoConfig.for_model(hf.pop("model_type"), **hf)

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from mtdetect.model.collocations import BigramTable
+from mtdetect.model.estimators import BinaryTrees
 from mtdetect.model.features import Signals
 from mtdetect.model.synonyms import SynonymTable
 from mtdetect.model.text import Parsed, zipf_table
@@ -199,7 +200,7 @@ def _tag_columns(t: np.ndarray) -> np.ndarray:
 class WordScorer:
     """A fitted per-word classifier with its evidence thresholds (see the module docstring)."""
 
-    model: Any  # a fitted binary classifier with predict_proba; class 1 is "substituted"
+    model: BinaryTrees  # class 1 is "substituted"
     tags: bool  # whether it reads the encoder's tag columns
     strong: float
     weak: float

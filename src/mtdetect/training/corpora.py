@@ -23,6 +23,11 @@ Design and deliberate shortcuts:
   across files and are pooled and deduplicated into one stream; every stream is deduplicated too, and
   a rewritten sentence identical to an original one is dropped (it carries no signal). Pseudo-documents
   share no source text, so each gets its own group.
+* WMT chunks (ten lines of one test-set file) are kept as they are. Documents are not marked in the
+  source files, so consecutive chunks may share one: groups are blocks of ``WMT_CHUNKS_PER_GROUP``
+  consecutive chunks of a (year, pair), shared by every system's output, the references and the
+  source. Sources are ``wmt/original`` (English-original news, the source side of the en-X
+  directions), ``wmt/human_translation`` (reference translations) and ``wmt/translated`` (systems).
 * TED segments are chunked per (talk, system) by the position of the segment id in the talk, so chunk
   ``k`` of every system covers the same source segments and all of them share group ``ted/<talk>/<k>``.
 * JSONL is read line by line with :mod:`json`; a malformed row raises ``ValueError`` naming file and line.
@@ -57,8 +62,9 @@ class Doc:
     text: str
     label: str  # "original" | "translated"
     group: str  # split id: a document and anything derived from the same source text share it
-    source: str  # e.g. "wikinews", "europarl/deepl", "ted/human_translation"
+    source: str  # e.g. "wikinews", "europarl/deepl", "ted/human_translation", "wmt/translated"
     url: str | None = None  # attribution for CC BY rows
+    system: str | None = None  # the producer within a source: a WMT system such as "Online-B"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -366,3 +372,42 @@ def ted_documents(path: Path, segments_per_doc: int = 10) -> list[Doc]:
                 )
             )
     return docs
+
+
+WMT_CHUNKS_PER_GROUP = 4
+
+
+def wmt_documents(folder: Path) -> list[Doc]:
+    """Read the WMT news files (``wmt*.jsonl`` in ``folder``) as documents, one per chunk.
+
+    The group of chunk ``k`` of a (year, pair) is ``<year>:<pair>:<k // WMT_CHUNKS_PER_GROUP>``
+    (e.g. ``wmt22:de-en:4``); ``system`` keeps the WMT system name. Empty chunks are skipped.
+    """
+    fields = {"year": str, "pair": str, "system": str, "label": str, "text": str, "chunk": int}
+    files = sorted(Path(folder).glob("wmt*.jsonl"))
+    if not files:
+        raise FileNotFoundError(f"no wmt*.jsonl files in {folder}")
+    docs = []
+    for path in files:
+        for lineno, row in _read_jsonl(path, fields):
+            label = row["label"]
+            if label not in (ORIGINAL, TRANSLATED, HUMAN_TRANSLATION):
+                raise ValueError(f"{path}:{lineno}: unknown label {label!r}")
+            text = normalize_typography(row["text"]).strip()
+            if not text:
+                continue
+            docs.append(
+                Doc(
+                    text=text,
+                    label=TRANSLATED if label == TRANSLATED else ORIGINAL,
+                    group=f"{row['year']}:{row['pair']}:{row['chunk'] // WMT_CHUNKS_PER_GROUP}",
+                    source=f"wmt/{label}",
+                    system=row["system"],
+                )
+            )
+    return docs
+
+
+def wmt_language(group: str) -> str:
+    """The source language of a WMT group (``wmt22:de-en:4`` -> ``de``; English originals -> ``en``)."""
+    return group.split(":")[1].split("-")[0]

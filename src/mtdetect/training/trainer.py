@@ -32,20 +32,23 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from tqdm import tqdm
 
-from mtdetect.model.bundle import library_versions, read_manifest
+from mtdetect.model.bundle import MANIFEST, library_versions, read_manifest, sha256_file
 from mtdetect.model.collocations import BigramTable
 from mtdetect.model.detector import LABELS, SYNONYMS_FILE, Detector, Threshold
 from mtdetect.model.encoder import Encoder, EncoderSettings
 from mtdetect.model.features import FeatureExtractor
 from mtdetect.model.lexicon import Lexicon
+from mtdetect.model.ngrams import NgramModel
 from mtdetect.model.synonyms import SynonymTable
 from mtdetect.model.text import Parsed, word_tokens, zipf_table
 from mtdetect.model.wordscore import BASE_COLUMNS
 from mtdetect.training import data as data_mod
 from mtdetect.training import metrics
 from mtdetect.training.align import covered, substituted_spans
+from mtdetect.training.export import export
 from mtdetect.training.finetune import FineTuneConfig, default_base, train_encoder
 from mtdetect.training.mining import learn
+from mtdetect.training.ngram_fit import fit_ngrams
 from mtdetect.training.thesauri import SOURCES as SYNONYM_SOURCES
 from mtdetect.training.thesauri import build_table, reversed_table
 from mtdetect.training.wordscorer import fit as fit_word_scorer
@@ -78,6 +81,9 @@ class TrainConfig:
     encoder_batch: int = 16
     encoder_max_tokens: int = 128
     encoder_windows: int = 2
+    encoder_from: str | None = None  # a bundle whose trained encoder is reused as it is (no fine-tuning)
+    ngrams: bool = True  # the hashed n-gram component, fitted on the reference split
+    ngram_c: float = 10.0  # its inverse L2 strength
     progress: bool = True
 
     def validate(self) -> None:
@@ -175,15 +181,29 @@ def out_of_fold_scores(config: TrainConfig, x: np.ndarray, y: np.ndarray, groups
     return scores
 
 
-def choose_threshold(config: TrainConfig, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> Threshold:
-    """The shipped threshold: from out-of-fold scores, or a plain 0.5 when `threshold_folds` is 0."""
+DOMAIN_MIN_ORIGINALS = 100  # a source of fewer out-of-fold originals gives too noisy a 1% point
+
+
+def choose_threshold(
+    config: TrainConfig, x: np.ndarray, y: np.ndarray, groups: np.ndarray, sources: np.ndarray
+) -> Threshold:
+    """The shipped threshold: from out-of-fold scores, or a plain 0.5 when `threshold_folds` is 0.
+
+    It must hold in every kind of original, not only on average: the cut is the highest of the
+    pooled originals' cut and each source's own (sources with at least DOMAIN_MIN_ORIGINALS originals).
+    """
     if config.threshold_folds == 0:
         return Threshold(0.5, "fixed at 0.5 (no out-of-fold estimate was made)")
-    oof_scores = out_of_fold_scores(config, x, y, groups)
-    cut = metrics.threshold_for_fpr(oof_scores[y == "original"], config.max_fpr)
+    oof = out_of_fold_scores(config, x, y, groups)[y == "original"]
+    domains = sources[y == "original"]
+    cuts = [metrics.threshold_for_fpr(oof, config.max_fpr)]
+    for domain in sorted(set(domains)):
+        if (domains == domain).sum() >= DOMAIN_MIN_ORIGINALS:
+            cuts.append(metrics.threshold_for_fpr(oof[domains == domain], config.max_fpr))
     return Threshold(
-        round(max(0.5, cut), 6),
-        f"lowest score flagging at most {config.max_fpr:.0%} of out-of-fold training originals, floor 0.5",
+        round(max(0.5, *cuts), 6),
+        f"lowest score flagging at most {config.max_fpr:.0%} of out-of-fold training originals, pooled and "
+        f"in each source with at least {DOMAIN_MIN_ORIGINALS} of them, floor 0.5",
     )
 
 
@@ -191,11 +211,15 @@ def build_resources(
     reference: data_mod.Dataset, min_count: int, extra_texts: list[str] = ()
 ) -> tuple[Lexicon, BigramTable]:
     """Lexicon (built-in plus mined from the reference spun pairs) and the reference bigram table
-    (from the reference split's originals plus `extra_texts`, human text used for nothing else)."""
+    (from the reference split's English originals plus `extra_texts`, human text used for nothing else)."""
     mined = learn(
         ((p.original, p.rewritten) for p in reference.pairs if p.kind == "spun"), min_count=min_count
     )
-    originals = [e.text for e in reference.examples if e.label == "original"] + list(extra_texts)
+    # English-original text only: a human translation carries its source language into the table, and a
+    # benchmark that holds a language out must find no trace of it there.
+    originals = [
+        e.text for e in reference.examples if e.label == "original" and "human_translation" not in e.source
+    ] + list(extra_texts)
     bigrams = BigramTable.build(
         [p.words[s[0] : s[-1] + 1] for s in p.sentences] for p in map(Parsed.of, originals)
     )
@@ -253,7 +277,7 @@ def _per_source(val, keep, scores, y, threshold) -> dict[str, dict]:
 def train(config: TrainConfig) -> TrainResult:
     """Train, evaluate and save a bundle to `config.out`."""
     config.validate()
-    base = None if config.encoder == "none" else encoder_base(config.encoder)  # fail before the slow part
+    base = None if config.encoder == "none" or config.encoder_from else encoder_base(config.encoder)
     started = time.time()
     dataset = data_mod.load(config.data + config.add)
     parts = data_mod.split(
@@ -278,9 +302,13 @@ def train(config: TrainConfig) -> TrainResult:
     )
     log.info("lexicon: %d entries; bigram table from %d reference originals", len(lexicon), bigrams.n_docs)
     extractor = FeatureExtractor(lexicon, bigrams, *load_synonyms(config.synonyms))
-    encoder, encoder_info = (None, {}) if base is None else train_encoder_component(config, base, parts)
+    if config.encoder_from:
+        encoder, encoder_info = reuse_encoder(Path(config.encoder_from))
+    else:
+        encoder, encoder_info = (None, {}) if base is None else train_encoder_component(config, base, parts)
+    ngrams = fit_ngram_component(config, parts["reference"]) if config.ngrams else None
 
-    detector, fast = fit_heads(config, extractor, encoder, fit)
+    detector, fast = fit_heads(config, extractor, encoder, ngrams, fit)
     fit_word_scorers(config, detector, fast, fit)
     report = evaluate(detector, val, config.max_fpr)
     fast_report = evaluate(fast, val, config.max_fpr) if encoder else {}
@@ -298,6 +326,11 @@ def train(config: TrainConfig) -> TrainResult:
                 "origin_entries": len(extractor.origins),
                 "reference_docs": bigrams.n_docs,
             },
+            *(
+                [{"name": "ngrams", "kind": "hashed n-gram logistic regression", **ngrams_info(ngrams)}]
+                if ngrams
+                else []
+            ),
             *([encoder_info] if encoder else []),
         ],
         "head": {"kind": config.head, "calibration": "isotonic, 3 group folds"},
@@ -318,7 +351,11 @@ def train(config: TrainConfig) -> TrainResult:
 
 
 def fit_heads(
-    config: TrainConfig, extractor: FeatureExtractor, encoder: Encoder | None, fit: data_mod.Dataset
+    config: TrainConfig,
+    extractor: FeatureExtractor,
+    encoder: Encoder | None,
+    ngrams: NgramModel | None,
+    fit: data_mod.Dataset,
 ) -> tuple[Detector, Detector]:
     """The detector, and its feature-only twin (the same detector when there is no encoder), with
     heads fitted on the same rows of the fit split."""
@@ -326,26 +363,62 @@ def fit_heads(
     usable = [e for e in fit.examples if len(word_tokens(e.text)) >= config.min_words]
     texts = [e.text for e in usable]
     x = extractor.transform(texts, progress="features (fit)" if config.progress else None)
+    if ngrams is not None:
+        x = np.hstack([x, ngrams.columns([Parsed.of(t).judged_text for t in texts])])
     y = np.array([e.label for e in usable])
     groups = np.array([e.group for e in usable])
-    fast = fit_detector(config, extractor, None, x, y, groups)
+    sources = np.array([e.source for e in usable])
+    fast = fit_detector(config, extractor, None, ngrams, x, y, groups, sources)
     if encoder is None:
         return fast, fast
-    return fit_detector(config, extractor, encoder, np.hstack([x, encoder.transform(texts)]), y, groups), fast
+    x_full = np.hstack([x, encoder.transform(texts)])
+    return fit_detector(config, extractor, encoder, ngrams, x_full, y, groups, sources), fast
 
 
 def fit_detector(
     config: TrainConfig,
     extractor: FeatureExtractor,
     encoder: Encoder | None,
+    ngrams: NgramModel | None,
     x: np.ndarray,
     y: np.ndarray,
     groups: np.ndarray,
+    sources: np.ndarray,
 ) -> Detector:
     """A detector whose head (and threshold) is fitted on the columns `x` of the fit split."""
-    threshold = choose_threshold(config, x, y, groups)
-    head = make_head(config.head, config.seed, groups, y).fit(x, y)
-    return Detector(extractor, head, threshold, config.min_words, encoder=encoder)
+    threshold = choose_threshold(config, x, y, groups, sources)
+    head = export(make_head(config.head, config.seed, groups, y).fit(x, y))
+    return Detector(extractor, head, threshold, config.min_words, encoder=encoder, ngrams=ngrams)
+
+
+def fit_ngram_component(config: TrainConfig, reference: data_mod.Dataset) -> NgramModel:
+    """The n-gram component, fitted on the reference split (so the heads see its columns on unseen rows)."""
+    usable = [e for e in reference.examples if len(word_tokens(e.text)) >= config.min_words]
+    log.info("n-gram component: %d reference texts", len(usable))
+    return fit_ngrams(
+        [Parsed.of(e.text).judged_text for e in usable],
+        [e.label for e in usable],
+        [e.source for e in usable],
+        c=config.ngram_c,
+    )
+
+
+def ngrams_info(ngrams: NgramModel) -> dict[str, Any]:
+    """What the manifest records about the n-gram component."""
+    return {"settings": asdict(ngrams.settings), "columns": list(ngrams.outputs)}
+
+
+def reuse_encoder(bundle: Path) -> tuple[Encoder, dict[str, Any]]:
+    """The trained encoder of another bundle, frozen, with that bundle's record of how it was trained."""
+    manifest = read_manifest(bundle)
+    if "encoder" not in manifest:
+        raise ValueError(f"{bundle}: has no encoder to reuse")
+    info = next(c for c in manifest["components"] if c.get("name") == "encoder")
+    encoder = Encoder.load(bundle)
+    return encoder, {
+        **info,
+        "reused_from": {"bundle": str(bundle), "manifest_sha256": sha256_file(bundle / MANIFEST)},
+    }
 
 
 def train_encoder_component(

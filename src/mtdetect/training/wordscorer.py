@@ -15,6 +15,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import GroupKFold, cross_val_predict
 
 from mtdetect.model.wordscore import NEVER, WordScorer
+from mtdetect.training.export import export
 
 
 def fit(
@@ -38,7 +39,7 @@ def fit(
 
     oof = cross_val_predict(model(), x, y, groups=groups, cv=GroupKFold(3), method="predict_proba")[:, 1]
     strong, weak, measured = choose_thresholds(oof[~human], y[~human], oof[human])
-    return WordScorer(model().fit(x, y), tags, strong, weak, measured)
+    return WordScorer(export(model().fit(x, y)), tags, strong, weak, measured)
 
 
 STRONG_MAX_PER_1K = 0.5  # flagged words per 1,000 words of human originals, in any text

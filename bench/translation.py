@@ -1,0 +1,338 @@
+"""Machine translation of news on held-out groups: leave one language, year or engine family out.
+
+    python bench/translation.py [--model DIR] [--previous DIR] [--max-mt 400] [--fit-rows 8000] [--out FILE]
+
+Needs `scripts/build_default_model.py --data-only` (the training rows and their splits). For each fold, a
+model is fitted on the training recipe's rows without anything of the held-out resource: for a source
+language, no WMT row of it, and for German also no Europarl, for Chinese no TED; for a year, no WMT row of
+that year; for the engine family, no output of an `Online-*` system. Fitted per fold: the n-gram
+component (on the reference split) and both heads (on at most `--fit-rows` rows of the fit split, so that
+folds stay affordable; the shipped heads see all of them). Fixed across folds: the document features,
+whose tables hold no WMT translation (the collocation table reads English-original text only), and the
+shipped model's encoder, reused frozen from the previous model, which never saw WMT but was fine-tuned on
+Europarl (from German) and TED (from Chinese): for those two folds only the features-only head
+(`fast`) is resource-disjoint. Test rows: every group of the held-out language (its machine translations,
+at most `--max-mt` drawn across systems, and its human translations), English originals of the
+validation split's WMT groups and Wikinews dev articles. For the year and engine folds, test rows come
+from validation groups only.
+
+Anchors on the same rows: a TF-IDF baseline (char 2-4 and word 1-2 grams, logistic regression, translated
+against English originals, human translations and wiki articles of the fold's training rows) and the
+previous shipped model. The shipped model's false alarms per domain, at its threshold, close the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import statistics
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from heldout import REFERENCE_FILE, ROOT, SPLITS
+
+from mtdetect import Detector
+from mtdetect.model.text import Parsed
+from mtdetect.training import corpora
+from mtdetect.training import data as data_mod
+from mtdetect.training.export import export
+from mtdetect.training.metrics import auroc, tpr_at_fpr
+from mtdetect.training.ngram_fit import fit_hashed, hashed_columns, hashed_matrix
+from mtdetect.training.trainer import make_head
+
+LANGUAGES = ("cs", "de", "ja", "ru", "zh", "uk", "ha", "is")
+ALSO_FROM = {"de": "europarl/", "zh": "ted/"}  # other training corpora translated from that language
+
+
+@dataclass
+class Row:
+    text: str
+    label: str  # original | spun | translated
+    group: str
+    source: str
+    generator: str
+
+    @property
+    def language(self) -> str | None:
+        return corpora.wmt_language(self.group) if self.source.startswith("wmt/") else None
+
+    @property
+    def year(self) -> str | None:
+        return self.group.split(":")[0] if self.source.startswith("wmt/") else None
+
+
+def _draw(key: str) -> bytes:
+    return hashlib.sha256(key.encode()).digest()
+
+
+def training_rows(work: Path, seed: int) -> dict[str, list[Row]]:
+    """The recipe's rows by split (reference and fit), as the shipped model's training saw them."""
+    files = sorted(p for p in work.glob("*.jsonl") if p.name != REFERENCE_FILE)
+    parts = data_mod.split(data_mod.load(files), {k: SPLITS[k] for k in ("reference", "fit", "val")}, seed)
+    return {
+        name: [Row(e.text, e.label, e.group, e.source, e.generator or "") for e in parts[name].examples]
+        for name in ("reference", "fit")
+    }
+
+
+def test_rows(shared: Path, seed: int, max_mt: int) -> list[Row]:
+    """Every WMT row that may serve as a test row, plus Wikinews dev articles."""
+    rows = []
+    for d in corpora.wmt_documents(shared / "wmt"):
+        rows.append(Row(d.text, d.label, d.group, d.source, f"wmt/{d.system}"))
+    mt = [r for r in rows if r.label == "translated"]
+    keep: dict[str, list[Row]] = {}
+    for r in sorted(mt, key=lambda r: _draw(f"{seed}:{r.group}:{r.generator}:{r.text}")):
+        keep.setdefault(f"{r.year}:{r.language}", []).append(r)
+    sampled = [r for rs in keep.values() for r in rs[:max_mt]]
+    wiki = corpora.read_wiki(shared / "wikinews" / "dev.jsonl", "wikinews-dev")
+    return (
+        [r for r in rows if r.label != "translated"]
+        + sampled
+        + [Row(d.text, "original", d.group, "wikinews-dev", "") for d in wiki]
+    )
+
+
+class Columns:
+    """Hashed n-gram rows of every text, and feature and encoder rows of the `dense` texts, computed
+    once for all folds (reference rows feed only the n-gram component)."""
+
+    def __init__(self, detector: Detector, texts: list[str], dense: list[str]) -> None:
+        self.index = {t: i for i, t in enumerate(texts)}
+        self.dense_index = {t: i for i, t in enumerate(dense)}
+        print(f"hashing {len(texts)} texts, features and encoder of {len(dense)} ...", file=sys.stderr)
+        self.settings = detector.ngrams.settings
+        self.hashed = hashed_matrix([Parsed.of(t).judged_text for t in texts], self.settings)
+        self.features = detector.extractor.transform(dense, progress="features")
+        self.encoder = detector.encoder.transform(dense)
+
+    def rows(self, rows: list[Row]) -> np.ndarray:
+        return np.array([self.index[r.text] for r in rows], dtype=int)
+
+    def dense_rows(self, rows: list[Row]) -> np.ndarray:
+        return np.array([self.dense_index[r.text] for r in rows], dtype=int)
+
+
+class FoldModel:
+    """The n-gram component and both heads, fitted on one fold's training rows."""
+
+    def __init__(self, cols: Columns, reference: list[Row], fit: list[Row], seed: int) -> None:
+        ref = cols.rows(reference)
+        self.ngrams = fit_hashed(
+            cols.hashed[ref], [r.label for r in reference], [r.source for r in reference], cols.settings, 10.0
+        )
+        y, groups = np.array([r.label for r in fit]), np.array([r.group for r in fit])
+        self.fast = export(make_head("gbdt", seed, groups, y).fit(self._x(cols, fit, False), y))
+        self.full = export(make_head("gbdt", seed, groups, y).fit(self._x(cols, fit, True), y))
+
+    def _x(self, cols: Columns, rows: list[Row], encoder: bool) -> np.ndarray:
+        dense = cols.dense_rows(rows)
+        parts = [cols.features[dense], hashed_columns(self.ngrams, cols.hashed[cols.rows(rows)])]
+        return np.hstack([*parts, cols.encoder[dense]] if encoder else parts)
+
+    def scores(self, cols: Columns, rows: list[Row]) -> dict[str, np.ndarray]:
+        return {
+            head: 1.0 - model.predict_proba(self._x(cols, rows, head == "full"))[:, 0]
+            for head, model in (("fast", self.fast), ("full", self.full))
+        }
+
+
+def tfidf_baseline(train: list[Row]) -> Callable[[list[Row]], np.ndarray]:
+    """The anchor: TF-IDF char 2-4 + word 1-2 logistic regression, translated against human text."""
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    rows = [r for r in train if r.label != "spun"]
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, max_features=200_000)
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_features=200_000)
+    texts = [r.text for r in rows]
+    x = hstack([chars.fit_transform(texts), words.fit_transform(texts)]).tocsr()
+    model = LogisticRegression(C=10.0, max_iter=1000, class_weight="balanced")
+    model.fit(x, [r.label == "translated" for r in rows])
+
+    def score(test: list[Row]) -> np.ndarray:
+        t = [r.text for r in test]
+        return model.predict_proba(hstack([chars.transform(t), words.transform(t)]).tocsr())[:, 1]
+
+    return score
+
+
+def measure(pos: np.ndarray, neg: np.ndarray) -> tuple[float, float]:
+    pos, neg = pos[~np.isnan(pos)], neg[~np.isnan(neg)]
+    y, s = np.r_[np.ones(len(pos)), np.zeros(len(neg))], np.r_[pos, neg]
+    return round(auroc(y, s), 3), round(tpr_at_fpr(y, s, 0.01), 3)
+
+
+def subsample(rows: list[Row], n: int, seed: int) -> list[Row]:
+    return sorted(rows, key=lambda r: _draw(f"fit:{seed}:{r.group}:{r.text}"))[:n]
+
+
+def run_fold(
+    name: str,
+    excluded: Callable[[Row], bool],
+    tests: dict[str, tuple[list[Row], list[Row]]],
+    ctx: dict,
+) -> list[dict]:
+    """Fit the fold's models and measure every (machine translations, human texts) test of it."""
+    train = {split: [r for r in rows if not excluded(r)] for split, rows in ctx["train"].items()}
+    print(f"fold {name}: {len(train['reference'])} reference, {len(train['fit'])} fit rows", file=sys.stderr)
+    fold = FoldModel(ctx["cols"], train["reference"], train["fit"], 0)
+    baseline = tfidf_baseline(subsample(train["reference"] + train["fit"], ctx["fit_rows"], 1))
+    out = []
+    for test, (mt, human) in tests.items():
+        row = {"fold": name, "test": test, "n_mt": len(mt), "n_human": len(human)}
+        fs, hs = fold.scores(ctx["cols"], mt), fold.scores(ctx["cols"], human)
+        for head in ("full", "fast"):
+            row[head] = measure(fs[head], hs[head])
+        row["tfidf"] = measure(baseline(mt), baseline(human))
+        row["previous"] = measure(ctx["previous"](mt), ctx["previous"](human))
+        out.append(row)
+        print(json.dumps(row), file=sys.stderr)
+    return out
+
+
+def table(rows: list[dict], title: str) -> str:
+    lines = [
+        f"### {title}",
+        "",
+        "| fold | test | MT / human | model: AUROC / TPR@1%FPR | `--fast` | TF-IDF | previous model |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        cells = [f"{r[k][0]:.3f} / {r[k][1]:.3f}" for k in ("full", "fast", "tfidf", "previous")]
+        lines.append(
+            f"| {r['fold']} | {r['test']} | {r['n_mt']} / {r['n_human']} | " + " | ".join(cells) + " |"
+        )
+    return "\n".join(lines)
+
+
+def medians(rows: list[dict], test: str) -> str:
+    chosen = [r for r in rows if r["test"] == test]
+    cells = []
+    for k in ("full", "fast", "tfidf", "previous"):
+        a = statistics.median(r[k][0] for r in chosen)
+        t = statistics.median(r[k][1] for r in chosen)
+        cells.append(f"{a:.3f} / {t:.3f}")
+    return f"| median | {test} | | " + " | ".join(cells) + " |"
+
+
+def false_alarms(detector: Detector, controls: dict[str, list[str]]) -> str:
+    lines = [
+        f"### False alarms of the shipped model at its threshold ({detector.threshold.value})",
+        "",
+        "| human text | n | flagged |",
+        "|---|---:|---:|",
+    ]
+    for name, texts in controls.items():
+        s = detector.score_many(texts)
+        s = s[~np.isnan(s)]
+        lines.append(f"| {name} | {len(s)} | {float((s > detector.threshold.value).mean()):.3f} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path)
+    parser.add_argument("--previous", type=Path, default=ROOT / "work" / "previous")
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--work", type=Path, default=ROOT / "work" / "default")
+    parser.add_argument("--max-mt", type=int, default=400, help="machine translations per (year, language)")
+    parser.add_argument("--fit-rows", type=int, default=8000, help="fit-split rows per fold's heads")
+    parser.add_argument("--folds", default="language,year,engine", help="which fold families to run")
+    parser.add_argument("--out", type=Path, help="also write the tables here")
+    args = parser.parse_args()
+    seed = 0
+    detector = Detector.load(args.model)
+    if detector.encoder is None or detector.ngrams is None:
+        raise SystemExit("the benchmark refits the components of a model with an encoder and n-grams")
+    train = training_rows(args.work, seed)
+    train["fit"] = subsample(train["fit"], args.fit_rows, 0)
+    pool = test_rows(args.shared, seed, args.max_mt)
+    val = {r.group for r in pool if data_mod.assign_split(r.group, SPLITS, seed) == "val"}
+    english = [
+        r for r in pool if r.source == "wikinews-dev" or (r.source == "wmt/original" and r.group in val)
+    ]
+    dense = sorted({r.text for r in train["fit"]} | {r.text for r in pool})
+    texts = sorted({r.text for r in train["reference"]} | set(dense))
+    previous = Detector.load(args.previous)
+    previous_scores: dict[str, float] = {}
+
+    def previous_score(rows: list[Row]) -> np.ndarray:
+        todo = [r.text for r in rows if r.text not in previous_scores]
+        previous_scores.update(zip(todo, previous.score_many(todo).tolist(), strict=True))
+        return np.array([previous_scores[r.text] for r in rows])
+
+    cols = Columns(detector, texts, dense)
+    ctx = {"train": train, "cols": cols, "fit_rows": args.fit_rows, "previous": previous_score}
+    results: list[dict] = []
+    families = args.folds.split(",")
+    if "language" in families:
+        for lang in LANGUAGES:
+            mt = [r for r in pool if r.language == lang and r.label == "translated"]
+            human = [r for r in pool if r.language == lang and r.source == "wmt/human_translation"]
+            tests = {"vs English originals": (mt, english), "vs its human translations": (mt, human)}
+
+            def excluded(r: Row, lang: str = lang) -> bool:
+                return r.language == lang or (lang in ALSO_FROM and r.source.startswith(ALSO_FROM[lang]))
+
+            results += run_fold(f"without {lang}", excluded, tests, ctx)
+    if "year" in families:
+        for year in ("wmt21", "wmt22"):
+            mt = [r for r in pool if r.year == year and r.label == "translated" and r.group in val]
+            human = [
+                r for r in pool if r.year == year and r.source == "wmt/human_translation" and r.group in val
+            ]
+            eng = [r for r in english if r.year in (year, None)]
+            tests = {"vs English originals": (mt, eng), "vs its human translations": (mt, human)}
+            results += run_fold(f"without {year}", lambda r, y=year: r.year == y, tests, ctx)
+    if "engine" in families:
+        online = [r for r in pool if r.generator.startswith("wmt/Online-") and r.group in val]
+        human = [r for r in pool if r.source == "wmt/human_translation" and r.group in val]
+        tests = {"vs English originals": (online, english), "vs its human translations": (online, human)}
+        results += run_fold("without Online-*", lambda r: r.generator.startswith("wmt/Online-"), tests, ctx)
+
+    report = []
+    language_rows = [r for r in results if r["fold"].split()[-1] in LANGUAGES]
+    if language_rows:
+        body = table(language_rows, "Leave one source language out")
+        body += "\n" + medians(language_rows, "vs English originals")
+        body += "\n" + medians(language_rows, "vs its human translations")
+        report.append(body)
+    other = [r for r in results if r not in language_rows]
+    if other:
+        report.append(table(other, "Leave one year out; leave the online engines out"))
+    report.append(false_alarms(detector, controls(pool, val, args.work, seed)))
+    text = "\n\n".join(report)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+        (args.out.with_suffix(".json")).write_text(json.dumps(results, indent=1))
+    return 0
+
+
+def controls(pool: list[Row], val: set[str], work: Path, seed: int) -> dict[str, list[str]]:
+    """Human text of every kind the shipped model did not train on."""
+    from heldout import human_controls
+
+    out = {
+        "WMT English-original news (validation groups)": [
+            r.text for r in pool if r.source == "wmt/original" and r.group in val
+        ],
+        "WMT human translations (validation groups)": [
+            r.text for r in pool if r.source == "wmt/human_translation" and r.group in val
+        ],
+        "WMT human translations from Livonian (never trained on)": [
+            r.text for r in pool if r.source == "wmt/human_translation" and r.language == "liv"
+        ],
+    }
+    out.update(human_controls(ROOT.parent / "shared" / "data", work, seed))
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())
