@@ -191,29 +191,18 @@ class Detector:
         if list(manifest.get("feature_names", [])) != list(FEATURE_NAMES):
             raise BundleError(f"{folder}: built with other features than this mtdetect computes; retrain it")
         extractor = FeatureExtractor(lexicon, bigrams, synonyms, origins)
-        n_columns = (
-            len(FEATURE_NAMES)
-            + len(ngrams.outputs if ngrams else ())
-            + len(encoder_mod.COLUMNS if encoder else ())
+        if words is not None and words.columns != tuple(section["words"]["columns"]):
+            raise BundleError(f"{folder}: word scorer built with other columns than this mtdetect computes")
+        detector = cls(
+            extractor, head, threshold, int(manifest["min_words"]), manifest, encoder, None, words, ngrams
         )
+        n_columns = len(detector.columns)
         if head.n_features_in_ != n_columns:
             raise BundleError(
                 f"{folder}: the head reads {head.n_features_in_} columns, the bundle gives {n_columns}"
             )
-        if words is not None and words.columns != tuple(section["words"]["columns"]):
-            raise BundleError(f"{folder}: word scorer built with other columns than this mtdetect computes")
-        language_model = LanguageModel.from_package() if deep else None
-        return cls(
-            extractor,
-            head,
-            threshold,
-            int(manifest["min_words"]),
-            manifest,
-            encoder,
-            language_model,
-            words,
-            ngrams,
-        )
+        detector.language_model = LanguageModel.from_package() if deep else None
+        return detector
 
     def save(self, folder: Path, manifest: dict[str, Any], fast: Detector | None = None) -> None:
         """Write the bundle: component files, the head(s), the word scorer(s), and a checksummed manifest.

@@ -17,6 +17,7 @@ Categorical splits are not supported; the exporter refuses models that have them
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,24 +49,35 @@ class Trees:
     def raw(self, x: np.ndarray) -> np.ndarray:
         """Raw scores, shape (rows, outputs)."""
         x = np.asarray(x, dtype=np.float64)
-        n_trees, width = self.feature.shape
         n_rows, n_features = x.shape
-        # Flat node ids (tree * width + node) and flat cells (row * features + feature): 1-D takes.
-        feature, threshold = self.feature.ravel(), self.threshold.ravel()
-        missing_left, is_leaf = self.missing_left.ravel(), self.is_leaf.ravel()
-        offsets = (np.arange(n_trees) * width)[:, None]
-        left, right = (self.left + offsets).ravel(), (self.right + offsets).ravel()
+        flat = self._flat
         cells, row_start = x.ravel(), (np.arange(n_rows) * n_features)[None, :]
-        node = np.repeat(offsets, n_rows, axis=1)
+        node = np.repeat(flat["roots"], n_rows, axis=1)
         for _ in range(self.depth):
-            value = cells[row_start + feature[node]]
-            go_left = np.where(np.isnan(value), missing_left[node], value <= threshold[node])
-            node = np.where(is_leaf[node], node, np.where(go_left, left[node], right[node]))
-        leaves = self.value.ravel()[node]  # (trees, rows)
+            value = cells[row_start + flat["feature"][node]]
+            go_left = np.where(np.isnan(value), flat["missing_left"][node], value <= flat["threshold"][node])
+            child = np.where(go_left, flat["left"][node], flat["right"][node])
+            node = np.where(flat["is_leaf"][node], node, child)
+        leaves = flat["value"][node]  # (trees, rows)
         out = np.tile(self.baseline, (n_rows, 1))
         for k in range(len(self.baseline)):
             out[:, k] += leaves[self.output == k].sum(axis=0)
         return out
+
+    @functools.cached_property
+    def _flat(self) -> dict[str, np.ndarray]:
+        """The node arrays flattened once, children as flat ids (tree * width + node): 1-D takes."""
+        n_trees, width = self.feature.shape
+        roots = (np.arange(n_trees) * width)[:, None]
+        flat = {
+            k: getattr(self, k).ravel() for k in ("feature", "threshold", "missing_left", "is_leaf", "value")
+        }
+        return {
+            **flat,
+            "roots": roots,
+            "left": (self.left + roots).ravel(),
+            "right": (self.right + roots).ravel(),
+        }
 
 
 @dataclass(frozen=True)

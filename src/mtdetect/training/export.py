@@ -30,17 +30,14 @@ def export(model: Any) -> Estimator:
             if list(member.estimator.classes_) != list(model.classes_):
                 raise ValueError("a calibrated member saw other classes than the head")
             maps = tuple(
-                Isotonic(_isotonic_x(c), np.asarray(c.y_thresholds_, float)) for c in member.calibrators
+                Isotonic(np.asarray(c.X_thresholds_, float), np.asarray(c.y_thresholds_, float))
+                for c in member.calibrators
             )
             members.append((_scorer(member.estimator), maps))
         return CalibratedHead(np.asarray(model.classes_), tuple(members), int(model.n_features_in_))
     if isinstance(model, HistGradientBoostingClassifier) and len(model.classes_) == 2:
         return BinaryTrees(_trees(model), int(model.n_features_in_))
     raise TypeError(f"cannot export {type(model).__name__}")
-
-
-def _isotonic_x(calibrator: Any) -> np.ndarray:
-    return np.asarray(calibrator.X_thresholds_, dtype=float)
 
 
 def _scorer(estimator: Any) -> Scorer:
