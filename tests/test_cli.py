@@ -2,12 +2,14 @@ import csv
 import io
 import json
 import random
+from pathlib import Path
 
 import pytest
 from conftest import make_original, spin, write_corpus
 
 from mtdetect.cli import main
 from mtdetect.model.bundle import read_manifest
+from mtdetect.model.detector import Detector
 from mtdetect.model.wordscore import BASE_COLUMNS
 
 
@@ -137,7 +139,7 @@ def test_info_prints_the_manifest(capsys, bundle):
     assert json.loads(out)["labels"] == ["original", "spun", "translated"]
 
 
-def test_train_and_retrain_with_added_pairs(capsys, tmp_path):
+def train_small(capsys, tmp_path: Path) -> Path:
     data = write_corpus(tmp_path / "base.jsonl", n=60, seed=1)
     code, out, _ = run(
         capsys,
@@ -155,9 +157,44 @@ def test_train_and_retrain_with_added_pairs(capsys, tmp_path):
         "-q",
     )
     assert code == 0 and "saved" in out and "auroc" in out
+    return tmp_path / "m1"
+
+
+def test_retrain_from_the_bundle_alone_compares_base_and_new(capsys, tmp_path):
+    base = train_small(capsys, tmp_path)
+    (tmp_path / "base.jsonl").unlink()  # the base's training data is gone: the bundle's rows suffice
+    extra = write_corpus(tmp_path / "extra.jsonl", n=20, seed=2)
+    code, out, err = run(capsys, "train", "--base", base, "--add", extra, "--out", tmp_path / "m2", "-q")
+    assert code == 0, err
+    blocks = [line.split() for line in out.splitlines() if line.split()[-2:] == ["base", "new"]]
+    assert [b[:-2] for b in blocks] == [["your", "held-out", "data"], ["the", "base's", "validation", "rows"]]
+    assert any(line.split()[0] == "auroc" for line in out.splitlines())
+    manifest = json.loads((tmp_path / "m2" / "manifest.json").read_text())
+    retrained = manifest["retrained"]
+    assert retrained["added_counts"] == {"original": 40, "spun": 20, "translated": 20}
+    assert set(retrained["comparison"]) == {"your held-out data", "the base's validation rows"}
+    base_rows = json.loads((base / "manifest.json").read_text())["refit"]
+    # The new bundle carries the base's rows plus the added ones, so it can be refitted again.
+    assert manifest["refit"]["fit_rows"] + manifest["refit"]["val_rows"] == (
+        base_rows["fit_rows"] + base_rows["val_rows"] + 80
+    )
+    assert Detector.load(tmp_path / "m2").score(make_original(random.Random(5))) < 0.5
+
+
+def test_retrain_refuses_too_little_data_naming_the_minimum(capsys, tmp_path):
+    base = train_small(capsys, tmp_path)
+    extra = write_corpus(tmp_path / "extra.jsonl", n=5, seed=2)
+    code, _, err = run(capsys, "train", "--base", base, "--add", extra, "--out", tmp_path / "m2")
+    assert code == 1
+    assert "--add has 10 original and 10 rewritten texts" in err and "at least 25 of each" in err
+    assert not (tmp_path / "m2").exists()
+
+
+def test_fine_tune_retrains_from_the_base_training_files(capsys, tmp_path):
+    base = train_small(capsys, tmp_path)
     extra = write_corpus(tmp_path / "extra.jsonl", n=20, seed=2)
     code, out, _ = run(
-        capsys, "train", "--base", tmp_path / "m1", "--add", extra, "--out", tmp_path / "m2", "-q"
+        capsys, "train", "--base", base, "--add", extra, "--fine-tune", "--out", tmp_path / "m2", "-q"
     )
     assert code == 0
     header = next(line for line in out.splitlines() if "base" in line)

@@ -135,9 +135,20 @@ def add_train_arguments(tr: argparse.ArgumentParser) -> None:
     """The training flags, shared by `mtdetect train` and `python train.py`."""
     tr.add_argument("--data", nargs="+", type=Path, default=[], metavar="PATH", help="training JSONL files")
     tr.add_argument("--out", type=Path, required=True, help="folder to write the bundle to")
-    tr.add_argument("--base", type=Path, help="retrain a bundle with its own config and data, plus --add")
     tr.add_argument(
-        "--add", nargs="+", type=Path, default=[], metavar="PATH", help="extra JSONL (with --base)"
+        "--base",
+        type=Path,
+        help="retrain this bundle: with --add, refit its heads on the rows it carries plus yours (the "
+        "encoder stays frozen; nothing else needed)",
+    )
+    tr.add_argument(
+        "--add", nargs="+", type=Path, default=[], metavar="PATH", help="your labelled JSONL (with --base)"
+    )
+    tr.add_argument(
+        "--fine-tune",
+        action="store_true",
+        help="with --base: retrain everything, encoder included, from the base's own training files "
+        "(which must exist here) plus --add",
     )
     tr.add_argument(
         "--reference",
@@ -421,9 +432,26 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 # -- train ------------------------------------------------------------------------------------
+def _retrain(args: argparse.Namespace) -> int:
+    from mtdetect.training import retrain  # deferred, as in cmd_train
+
+    if not args.add:
+        raise UsageError("--base needs --add PAIRS.jsonl (or --fine-tune to retrain from the base's data)")
+    if args.data:
+        raise UsageError("--data does not go with --base; give your files with --add")
+    result = retrain.retrain(args.base, args.add, args.out, progress=not args.quiet)
+    print(f"saved {args.out} in {result.seconds:.0f} s")
+    print("\n".join(retrain.comparison_lines(result.comparison)))
+    return 0
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from mtdetect.training import trainer as training  # deferred: pulls in the training stack only when asked
 
+    if args.base and not args.fine_tune:
+        return _retrain(args)
+    if args.fine_tune and not args.base:
+        raise UsageError("--fine-tune needs --base")
     if args.base:
         config = training.config_from_base(args.base, args.out, args.add)
         if args.data:

@@ -275,7 +275,7 @@ class Detector:
         proba = self.predict_proba([parsed[i] for i in to_score], signals, readings)
         results = [Analysis(None, None, None, [], f) for f in flags]
         for k, (row, i, sig) in enumerate(zip(proba, to_score, signals, strict=True)):
-            label = self._label(row)
+            label = self.label_of(row)
             results[i] = Analysis(
                 verdict=verdict(float(1.0 - row[0]), self.threshold.value),
                 threshold=self.threshold.value,
@@ -362,13 +362,20 @@ class Detector:
         readings are computed if not given)."""
         if not parsed:
             return np.zeros((0, len(LABELS)))
-        sigs = signals or [self.extractor.signals(p) for p in parsed]
-        features = np.array([self.extractor.vector(p, s) for p, s in zip(parsed, sigs, strict=True)])
-        if self.ngrams is not None:
-            features = np.hstack([features, self.ngrams.columns([p.judged_text for p in parsed])])
-        readings = readings or self._read(parsed)
-        if readings:
-            features = np.hstack([features, np.array([r.columns for r in readings])])
+        return self.head_proba(self.head_columns(parsed, signals, readings))
+
+    def head_columns(
+        self,
+        parsed: Sequence[Parsed],
+        signals: Sequence[Signals] | None = None,
+        readings: Sequence[Reading] | None = None,
+    ) -> np.ndarray:
+        """The head's input rows (`columns`) for parsed texts; signals and readings are computed if
+        not given."""
+        return input_columns(self.extractor, self.ngrams, self.encoder, parsed, signals, readings)
+
+    def head_proba(self, features: np.ndarray) -> np.ndarray:
+        """Calibrated class probabilities of head input rows, columns in LABELS order."""
         # Thousands of tiny tree walks per batch: OpenMP's start-up per walk costs more than it saves
         # (measured 2.6x faster single-threaded for one document, 1.4x for 32).
         with self._threads.limit(limits=1, user_api="openmp"):
@@ -376,7 +383,8 @@ class Detector:
         order = [list(self.head.classes_).index(lab) for lab in LABELS]
         return proba[:, order]
 
-    def _label(self, row: np.ndarray) -> str:
+    def label_of(self, row: np.ndarray) -> str:
+        """The label of a row of class probabilities (LABELS order) at this detector's threshold."""
         if 1.0 - row[0] <= self.threshold.value:
             return "original"
         return "spun" if row[1] >= row[2] else "translated"
@@ -392,6 +400,27 @@ class Detector:
         if p.truncated:
             flags.append("truncated")
         return flags
+
+
+def input_columns(
+    extractor: FeatureExtractor,
+    ngrams: NgramModel | None,
+    encoder: Encoder | None,
+    parsed: Sequence[Parsed],
+    signals: Sequence[Signals] | None = None,
+    readings: Sequence[Reading] | None = None,
+) -> np.ndarray:
+    """Head input rows: the features, then the n-gram and encoder columns when there are those
+    components. Training and scoring both build their rows here."""
+    sigs = signals or [extractor.signals(p) for p in parsed]
+    rows = np.array([extractor.vector(p, s) for p, s in zip(parsed, sigs, strict=True)])
+    rows = rows.reshape(len(parsed), len(FEATURE_NAMES))
+    if ngrams is not None:
+        rows = np.hstack([rows, ngrams.columns([p.judged_text for p in parsed])])
+    if encoder is not None:
+        readings = readings or encoder.read([p.judged_text for p in parsed])
+        rows = np.hstack([rows, np.array([r.columns for r in readings]).reshape(len(parsed), -1)])
+    return rows
 
 
 @functools.lru_cache(maxsize=4)

@@ -48,6 +48,15 @@ def _thesaurus(rank: str, rate: float, side_effects: float = 0.0) -> Callable[[]
     return build
 
 
+def _contentfarm(rate: float, paragraph_share: float = 1.0) -> Callable[[], Rewriter]:
+    def build() -> Rewriter:
+        from mtdetect.training.rewrite.contentfarm import contentfarm_spinner
+
+        return contentfarm_spinner(rate, paragraph_share=paragraph_share)
+
+    return build
+
+
 def _round_trip(pivot: str) -> Callable[[], Rewriter]:
     def build() -> Rewriter:
         from mtdetect.training.rewrite import ApertiumEngine, RoundTripTranslator
@@ -77,6 +86,9 @@ def _spinner_family() -> dict[str, Callable[[], Rewriter]]:
 
 REWRITERS: dict[str, Callable[[], Rewriter]] = {
     **_spinner_family(),
+    # "+partial" rather than "-partial-", so that family_of() gives "contentfarm" for every rate.
+    **{f"contentfarm-{pct}": _contentfarm(pct / 100) for pct in (2, 5, 10, 20, 30, 40)},
+    **{f"contentfarm-{pct}+partial": _contentfarm(pct / 100, 0.5) for pct in (10, 20, 40)},
     **{f"apertium-{pivot}": _round_trip(pivot) for pivot in ("spa", "cat", "glg", "epo", "hbs")},
 }
 KIND_OF = {name: "translated" if name.startswith("apertium-") else "spun" for name in REWRITERS}

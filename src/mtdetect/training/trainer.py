@@ -34,9 +34,9 @@ from tqdm import tqdm
 
 from mtdetect.model.bundle import MANIFEST, library_versions, read_manifest, sha256_file
 from mtdetect.model.collocations import BigramTable
-from mtdetect.model.detector import LABELS, SYNONYMS_FILE, Detector, Threshold
+from mtdetect.model.detector import LABELS, SYNONYMS_FILE, Detector, Threshold, input_columns
 from mtdetect.model.encoder import Encoder, EncoderSettings
-from mtdetect.model.features import FeatureExtractor
+from mtdetect.model.features import FEATURE_NAMES, FeatureExtractor
 from mtdetect.model.lexicon import Lexicon
 from mtdetect.model.ngrams import NgramModel
 from mtdetect.model.synonyms import SynonymTable
@@ -49,6 +49,7 @@ from mtdetect.training.export import export
 from mtdetect.training.finetune import FineTuneConfig, default_base, train_encoder
 from mtdetect.training.mining import learn
 from mtdetect.training.ngram_fit import fit_ngrams
+from mtdetect.training.refit import REFIT_FILE, WORD_ROWS_MAX, HeadRows, RefitRows, WordRows
 from mtdetect.training.thesauri import SOURCES as SYNONYM_SOURCES
 from mtdetect.training.thesauri import build_table, reversed_table
 from mtdetect.training.wordscorer import fit as fit_word_scorer
@@ -308,10 +309,18 @@ def train(config: TrainConfig) -> TrainResult:
         encoder, encoder_info = (None, {}) if base is None else train_encoder_component(config, base, parts)
     ngrams = fit_ngram_component(config, parts["reference"]) if config.ngrams else None
 
-    detector, fast = fit_heads(config, extractor, encoder, ngrams, fit)
-    fit_word_scorers(config, detector, fast, fit)
+    detector, fast, fit_rows = fit_heads(config, extractor, encoder, ngrams, fit)
+    words = word_rows(config, detector, fit)
+    if words is not None:
+        fit_word_scorers(detector, fast, words, config.seed)
     report = evaluate(detector, val, config.max_fpr)
     fast_report = evaluate(fast, val, config.max_fpr) if encoder else {}
+    refit = RefitRows(
+        detector.columns,
+        fit_rows,
+        head_rows(config, extractor, encoder, ngrams, val, "features (val)"),
+        words.sample(WORD_ROWS_MAX, config.seed) if words is not None else None,
+    )
 
     manifest = {
         "name": config.out.name,
@@ -344,8 +353,10 @@ def train(config: TrainConfig) -> TrainResult:
         },
         "metrics": {"validation": report},
         **({"fast": {"metrics": {"validation": fast_report}}} if encoder else {}),
+        "refit": {"file": REFIT_FILE, **refit.describe()},
     }
     config.out.mkdir(parents=True, exist_ok=True)
+    refit.save(config.out / REFIT_FILE)
     detector.save(config.out, manifest, fast if encoder else None)
     return TrainResult(detector, detector.manifest, report, val)
 
@@ -356,23 +367,50 @@ def fit_heads(
     encoder: Encoder | None,
     ngrams: NgramModel | None,
     fit: data_mod.Dataset,
-) -> tuple[Detector, Detector]:
-    """The detector, and its feature-only twin (the same detector when there is no encoder), with
-    heads fitted on the same rows of the fit split."""
+) -> tuple[Detector, Detector, HeadRows]:
+    """The detector, its feature-only twin (the same detector when there is no encoder), and the
+    fit split's head rows that both were fitted on."""
+    rows = head_rows(config, extractor, encoder, ngrams, fit, "features (fit)")
+    return *fit_head_pair(config, extractor, encoder, ngrams, rows), rows
+
+
+def head_rows(
+    config: TrainConfig,
+    extractor: FeatureExtractor,
+    encoder: Encoder | None,
+    ngrams: NgramModel | None,
+    part: data_mod.Dataset,
+    desc: str,
+) -> HeadRows:
+    """Head input rows of a split's texts that are long enough to be scored."""
     # The same length rule the detector applies before it scores a text.
-    usable = [e for e in fit.examples if len(word_tokens(e.text)) >= config.min_words]
-    texts = [e.text for e in usable]
-    x = extractor.transform(texts, progress="features (fit)" if config.progress else None)
-    if ngrams is not None:
-        x = np.hstack([x, ngrams.columns([Parsed.of(t).judged_text for t in texts])])
-    y = np.array([e.label for e in usable])
-    groups = np.array([e.group for e in usable])
-    sources = np.array([e.source for e in usable])
-    fast = fit_detector(config, extractor, None, ngrams, x, y, groups, sources)
+    usable = [e for e in part.examples if len(word_tokens(e.text)) >= config.min_words]
+    parsed = [Parsed.of(e.text) for e in usable]
+    signals = [extractor.signals(p) for p in tqdm(parsed, desc=desc, disable=not config.progress)]
+    return HeadRows(
+        input_columns(extractor, ngrams, encoder, parsed, signals),
+        np.array([e.label for e in usable]),
+        np.array([e.group for e in usable]),
+        np.array([e.source for e in usable]),
+    )
+
+
+def fit_head_pair(
+    config: TrainConfig,
+    extractor: FeatureExtractor,
+    encoder: Encoder | None,
+    ngrams: NgramModel | None,
+    rows: HeadRows,
+) -> tuple[Detector, Detector]:
+    """The detector and its feature-only twin, with heads and thresholds fitted on `rows`."""
+    n_fast = len(FEATURE_NAMES) + (len(ngrams.outputs) if ngrams else 0)
+    fast = fit_detector(
+        config, extractor, None, ngrams, rows.first_columns(n_fast), rows.labels, rows.groups, rows.sources
+    )
     if encoder is None:
         return fast, fast
-    x_full = np.hstack([x, encoder.transform(texts)])
-    return fit_detector(config, extractor, encoder, ngrams, x_full, y, groups, sources), fast
+    full = fit_detector(config, extractor, encoder, ngrams, rows.x, rows.labels, rows.groups, rows.sources)
+    return full, fast
 
 
 def fit_detector(
@@ -450,17 +488,14 @@ def train_encoder_component(
     return encoder, info
 
 
-def fit_word_scorers(config: TrainConfig, detector: Detector, fast: Detector, fit: data_mod.Dataset) -> None:
-    """Give `detector` and its feature-only twin their word scorers, fitted on aligned spun pairs
-    and human originals of the fit split (sampled).
-
-    They are left without one when the fit split has too few spun pairs to learn from.
-    """
+def word_rows(config: TrainConfig, detector: Detector, fit: data_mod.Dataset) -> WordRows | None:
+    """Word-scorer rows from aligned spun pairs and human originals of the fit split (sampled), or
+    None when the split has too few spun pairs to learn from."""
     rng = np.random.default_rng(config.seed)
     spun = [p for p in fit.pairs if p.kind == "spun" and len(word_tokens(p.rewritten)) >= config.min_words]
     if len(spun) < MIN_WORD_PAIRS:
         log.warning("only %d spun pairs in the fit split: no spun-phrase evidence", len(spun))
-        return
+        return None
     spun = [spun[i] for i in rng.permutation(len(spun))[:WORD_PAIRS]]
     originals = [
         e for e in fit.examples if e.label == "original" and len(word_tokens(e.text)) >= config.min_words
@@ -481,11 +516,17 @@ def fit_word_scorers(config: TrainConfig, detector: Detector, fast: Detector, fi
         )
         y += [covered(t.start, t.end, spans) for t in p.word_tokens]
         groups += [text_groups[k]] * len(p.word_tokens)
-    x, target, group_ids = np.vstack(rows), np.array(y), np.array(groups)
     human = np.repeat(np.arange(len(texts)) >= len(spun), [len(p.word_tokens) for p in parsed])
-    detector.words = fit_word_scorer(x, target, group_ids, human, bool(readings), config.seed)
+    return WordRows(np.vstack(rows), np.array(y, dtype=bool), np.array(groups), human)
+
+
+def fit_word_scorers(detector: Detector, fast: Detector, rows: WordRows, seed: int) -> None:
+    """Give `detector` and its feature-only twin their word scorers, fitted on `rows`."""
+    tags = detector.encoder is not None
+    detector.words = fit_word_scorer(rows.x, rows.substituted, rows.groups, rows.human, tags, seed)
     if fast is not detector:  # the same rows without the tag columns, which come last
-        fast.words = fit_word_scorer(x[:, : len(BASE_COLUMNS)], target, group_ids, human, False, config.seed)
+        x = rows.x[:, : len(BASE_COLUMNS)]
+        fast.words = fit_word_scorer(x, rows.substituted, rows.groups, rows.human, False, seed)
 
 
 def summary_lines(report: dict[str, Any]) -> list[str]:
