@@ -13,6 +13,7 @@ Medians over the repeats are printed as a Markdown table, then:
 - two processes at once: two `mtdetect score --threads 1` on the two halves of the folder, started
   together, against one `mtdetect score --threads 2` on the whole folder (full model, median of the
   repeats; throughput counts articles over wall time from the first start to the last exit);
+- `analyze(text)` (evidence and sentence scores) on 550-700-word articles: median and slowest seconds;
 - the steps of start-up in a fresh process, and where the time goes inside one process (features,
   encoder, head), from a single pass.
 The other jobs on the machine share its CPUs: compare numbers from one run, on an idle machine.
@@ -145,6 +146,23 @@ def encoder_tokens(model: Path | None, texts: list[str]) -> int:
     return sum(encoder.pieces_read(len(ids)) for ids, _ in encoder.pieces(texts))
 
 
+def analyze_seconds(model: Path | None, shared: Path, n: int = 20) -> tuple[int, float, float]:
+    """Articles of 550-700 words, and the median and highest seconds of `analyze(text)` (evidence and
+    sentence scores) on them, in one process after a warm-up call."""
+    from mtdetect import Detector
+
+    rows = (json.loads(line) for line in (shared / "wikinews" / "dev.jsonl").open(encoding="utf-8"))
+    texts = [r["text"] for r in rows if 550 <= len(r["text"].split()) <= 700][:n]
+    detector = Detector.load(model)
+    detector.analyze(texts[0])
+    seconds = []
+    for text in texts:
+        start = time.perf_counter()
+        detector.analyze(text)
+        seconds.append(time.perf_counter() - start)
+    return len(texts), statistics.median(seconds), max(seconds)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=500)
@@ -204,6 +222,7 @@ def main() -> int:
                 f"| {first_seconds:.2f} |"
             )
         stages = where_the_time_goes(args.model, texts)
+        analyzed, analyze_median, analyze_max = analyze_seconds(args.model, args.shared)
     print(f"\n| time to first result (median of {args.first_runs} fresh processes) | seconds |\n|---|---:|")
     for mode, (_, first) in measured.items():
         flags = {"full": "", "fast": " --fast", "full --evidence": " --evidence"}[mode]
@@ -217,6 +236,11 @@ def main() -> int:
         f"| two processes at once, --threads 1 each, half the folder each | {pair:.1f} |\n"
         f"| one process, --threads 2, the whole folder | {single:.1f} |\n"
         f"| ratio (two processes / one) | {pair / single:.2f} |"
+    )
+    print(
+        f"\n| `analyze(text)` with evidence and sentence scores, {analyzed} articles of 550-700 words "
+        f"| median s | slowest s |\n|---|---:|---:|\n| full model, one process, after a warm-up call "
+        f"| {analyze_median:.2f} | {analyze_max:.2f} |"
     )
     print("\n| start-up step (fresh process, median of 3) | full s | fast s |\n|---|---:|---:|")
     for step in starts["full"]:

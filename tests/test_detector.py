@@ -123,8 +123,10 @@ def test_manifest_describes_the_model(bundle):
         "origins.tsv.gz",
         "words.npz",
         "ngrams.npz",
+        "refit.npz",
     }
     assert manifest["words"]["columns"] == list(BASE_COLUMNS)  # no encoder: no tag columns
+    assert manifest["refit"]["fit_rows"] > 0 and manifest["refit"]["val_rows"] > 0
 
 
 @pytest.mark.parametrize(

@@ -321,3 +321,31 @@ def test_reusing_needs_a_bundle_with_an_encoder(bundle: Path, corpus: Path, tmp_
     config = TrainConfig(data=[corpus], out=tmp_path / "m", synonyms="none", encoder_from=str(bundle))
     with pytest.raises(ValueError, match="has no encoder to reuse"):
         train(config)
+
+
+def test_sentence_scores_reuse_the_texts_encoder_pass(stacked_bundle: Path, monkeypatch) -> None:
+    detector = Detector.load(stacked_bundle)
+    article = text(3, n=14)
+    calls = []
+    forward = detector.encoder.forward
+    monkeypatch.setattr(
+        detector.encoder, "forward", lambda windows: calls.append(len(windows)) or forward(windows)
+    )
+    detector.encoder.read([article], explain=True)
+    one_reading = list(calls)
+    calls.clear()
+    result = detector.analyze(article)
+    assert len(result.sentences) > 3
+    assert calls == one_reading  # evidence and every sentence window from the same pass
+
+
+def test_a_window_of_a_reading_keeps_the_class_columns_and_its_own_pieces(encoder: Encoder) -> None:
+    article = text(4, n=10)
+    reading = encoder.read([article], explain=True)[0]
+    half = len(article) // 2
+    window = reading.within(0, half)
+    assert all(b <= half for _, b, _ in window.pieces) and 0 < len(window.pieces) < len(reading.pieces)
+    np.testing.assert_array_equal(window.columns[:5], reading.columns[:5])
+    probs = np.array([q for _, _, q in window.pieces])
+    assert window.columns[5] == pytest.approx(np.sort(probs)[-5:].mean())
+    assert window.columns[6] == pytest.approx((probs > 0.5).mean())

@@ -271,7 +271,8 @@ class Detector:
         flags = [self._flags(p) for p in parsed]
         to_score = [i for i, f in enumerate(flags) if not UNSCORABLE & set(f)]
         signals = [self.extractor.signals(parsed[i]) for i in to_score]
-        readings = self._read([parsed[i] for i in to_score], explain)
+        # Sentence scores take their encoder columns from the whole text's pieces (see sentence_scores).
+        readings = self._read([parsed[i] for i in to_score], explain or sentences)
         proba = self.predict_proba([parsed[i] for i in to_score], signals, readings)
         results = [Analysis(None, None, None, [], f) for f in flags]
         for k, (row, i, sig) in enumerate(zip(proba, to_score, signals, strict=True)):
@@ -286,7 +287,9 @@ class Detector:
                 if explain
                 else [],
                 flags=flags[i],
-                sentences=self.sentence_scores(parsed[i]) if sentences else [],
+                sentences=self.sentence_scores(parsed[i], readings[k] if readings else None)
+                if sentences
+                else [],
             )
         return results
 
@@ -315,13 +318,15 @@ class Detector:
         ex = self.extractor
         return word_signals(p, sig, ex.bigrams, ex.synonyms, ex.origins, tags)
 
-    def sentence_scores(self, p: Parsed) -> list[SentenceScore]:
+    def sentence_scores(self, p: Parsed, reading: Reading | None = None) -> list[SentenceScore]:
         """Score each sentence inside a window of neighbouring sentences of at least `min_words` words.
 
         A lone sentence is too short for the document-level features to mean much; the window keeps
         the inputs in the range the model was trained on, at the cost of blurring across neighbours.
+        With the text's `reading` (read with explain), a window's encoder columns come from it: the
+        text's class columns and the window's own token probabilities, so no window is read again.
         """
-        windows = []
+        windows, spans = [], []
         for k in range(len(p.sentences)):
             lo = hi = k
             n = len(p.sentences[k])
@@ -332,8 +337,10 @@ class Detector:
                 if n < self.min_words and lo > 0:
                     lo -= 1
                     n += len(p.sentences[lo])
-            windows.append(Parsed.of(p.text[p.sentence_bounds[lo][0] : p.sentence_bounds[hi][1]]))
-        scores = 1.0 - self.predict_proba(windows)[:, 0]
+            spans.append((p.sentence_bounds[lo][0], p.sentence_bounds[hi][1]))
+            windows.append(Parsed.of(p.text[spans[-1][0] : spans[-1][1]]))
+        readings = [reading.within(a, b) for a, b in spans] if reading and reading.pieces else None
+        scores = 1.0 - self.predict_proba(windows, readings=readings)[:, 0]
         return [SentenceScore(a, b, float(s)) for (a, b), s in zip(p.sentence_bounds, scores, strict=True)]
 
     def score(self, text: str) -> float:

@@ -70,6 +70,14 @@ class Reading:
     columns: np.ndarray
     pieces: list[tuple[int, int, float]]
 
+    def within(self, start: int, end: int) -> Reading:
+        """The reading of the characters [start, end) taken from this whole-text reading, without a new
+        pass: the text's class columns, with the token columns of the pieces inside the span only.
+        Needs the pieces (read with `explain`)."""
+        pieces = [(a, b, q) for a, b, q in self.pieces if start <= a and b <= end]
+        probs = np.array([q for _, _, q in pieces])
+        return Reading(np.array([*self.columns[: len(COLUMNS) - 2], *tag_columns(probs)]), pieces)
+
 
 def _torch():
     import torch
@@ -275,9 +283,14 @@ def window_columns(logits: np.ndarray, tags: Sequence[np.ndarray]) -> np.ndarray
     logp = logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)
     margins = logits[:, 1:] - logits[:, :1]
     probs = np.concatenate(tags) if tags else np.zeros(0)
+    return np.array([*logp.mean(0), *margins.max(0), *tag_columns(probs)])
+
+
+def tag_columns(probs: np.ndarray) -> tuple[float, float]:
+    """The two token columns: the mean of the five highest substitution probabilities, and the share
+    above 0.5."""
     top = np.sort(probs)[-5:] if len(probs) else np.zeros(1)
-    share = float((probs > 0.5).mean()) if len(probs) else 0.0
-    return np.array([*logp.mean(0), *margins.max(0), float(top.mean()), share])
+    return float(top.mean()), float((probs > 0.5).mean()) if len(probs) else 0.0
 
 
 def quantize_state(state: dict[str, Any]) -> dict[str, Any]:
