@@ -289,7 +289,7 @@ def test_a_base_tokenizer_set_to_truncate_and_pad_still_yields_every_piece(tiny_
     tokenizer.enable_truncation(max_length=8)
     tokenizer.enable_padding(length=8)
     encoder = Encoder.from_base(tiny_encoder_base, EncoderSettings(max_tokens=16))
-    encoder = Encoder(encoder.model, tokenizer, encoder.settings)
+    encoder = Encoder(encoder.model, tokenizer, encoder.settings, encoder.config)
     assert [ids for ids, _ in encoder.pieces([text(n=12)])] == full
 
 
@@ -349,3 +349,30 @@ def test_a_window_of_a_reading_keeps_the_class_columns_and_its_own_pieces(encode
     probs = np.array([q for _, _, q in window.pieces])
     assert window.columns[5] == pytest.approx(np.sort(probs)[-5:].mean())
     assert window.columns[6] == pytest.approx((probs > 0.5).mean())
+
+
+def test_the_torch_bert_computes_what_transformers_does(encoder: Encoder) -> None:
+    from mtdetect.model import bert
+
+    reference = encoder.model.backbone  # transformers' BertModel, from the tiny base
+    ours = bert.build(encoder.config)
+    ours.load_state_dict(reference.state_dict())
+    ids = torch.tensor([[2, 40, 41, 42, 3, 0, 0], [2, 50, 51, 52, 53, 54, 3]])
+    mask = (ids != 0).long()
+    with torch.no_grad():
+        expected = reference(input_ids=ids, attention_mask=mask).last_hidden_state
+        got = ours(ids, mask).last_hidden_state
+    keep = mask.bool()
+    torch.testing.assert_close(got[keep], expected[keep], atol=1e-5, rtol=1e-5)
+    assert not bert.supports({**encoder.config, "position_embedding_type": "relative_key"})
+
+
+def test_loading_a_bundle_encoder_imports_no_transformers(stacked_bundle: Path) -> None:
+    code = (
+        "import sys; from mtdetect import Detector; from mtdetect.model import bert; "
+        f"d = Detector.load({str(stacked_bundle)!r}); d.score({text(7)!r}); "
+        "assert isinstance(d.encoder.model.backbone, bert.Bert); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'transformers'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

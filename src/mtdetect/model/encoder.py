@@ -85,15 +85,15 @@ def _torch():
     return torch
 
 
-def build_model(backbone: Any, n_labels: int) -> torch.nn.Module:
-    """The backbone with a document head (mean-pooled) and a per-token substitution head."""
+def build_model(backbone: Any, hidden: int, n_labels: int) -> torch.nn.Module:
+    """The backbone (of `hidden` units) with a document head (mean-pooled) and a per-token substitution
+    head."""
     torch = _torch()
 
     class RewriteEncoder(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.backbone = backbone
-            hidden = backbone.config.hidden_size
             self.dropout = torch.nn.Dropout(0.1)
             self.doc_head = torch.nn.Linear(hidden, n_labels)
             self.tag_head = torch.nn.Linear(hidden, 1)
@@ -116,9 +116,11 @@ class Encoder:
         model: Any,
         tokenizer: Tokenizer,
         settings: EncoderSettings,
+        config: dict[str, Any],
         stored: dict[str, Any] | None = None,
     ) -> None:
         self.model = model
+        self.config = config  # the backbone's Hugging Face config
         self.tokenizer = tokenizer
         self.settings = settings
         self.stored = stored  # the int8 weights it was loaded from; saved again as they are
@@ -139,9 +141,10 @@ class Encoder:
 
         backbone = AutoModel.from_pretrained(str(folder), local_files_only=True)
         return cls(
-            build_model(backbone, settings.n_labels),
+            build_model(backbone, backbone.config.hidden_size, settings.n_labels),
             Tokenizer.from_file(str(folder / "tokenizer.json")),
             settings,
+            backbone.config.to_dict(),
         )
 
     def save(self, folder: Path) -> None:
@@ -150,7 +153,7 @@ class Encoder:
 
         folder.mkdir(parents=True, exist_ok=True)
         self.tokenizer.save(str(folder / TOKENIZER_FILE))
-        self.model.backbone.config.to_json_file(str(folder / CONFIG_FILE))
+        (folder / CONFIG_FILE).write_text(json.dumps(self.config, indent=1, sort_keys=True) + "\n")
         stored = self.stored if self.stored is not None else quantize_state(self.model.state_dict())
         save_file(stored, str(folder / WEIGHTS_FILE))
         (folder / SETTINGS_FILE).write_text(json.dumps(asdict(self.settings), indent=1) + "\n")
@@ -166,26 +169,27 @@ class Encoder:
         """Load a saved encoder for inference, with int8 dynamically quantised linear layers."""
         from safetensors.torch import load_file
         from tokenizers import Tokenizer
-        from transformers import AutoConfig, AutoModel
+
+        from mtdetect.model import bert
 
         torch = _torch()
         set_torch_threads()  # the count the CLI chose, else OMP_NUM_THREADS or the CPUs available
         settings = EncoderSettings(**json.loads((folder / SETTINGS_FILE).read_text()))
-        hf = json.loads((folder / CONFIG_FILE).read_text())
-        config = AutoConfig.for_model(hf.pop("model_type"), **hf)
-        model = build_model(AutoModel.from_config(config), settings.n_labels)
+        config = json.loads((folder / CONFIG_FILE).read_text())
+        backbone = bert.build(config) if bert.supports(config) else _transformers_backbone(config)
+        model = build_model(backbone, config["hidden_size"], settings.n_labels)
         stored = load_file(str(folder / WEIGHTS_FILE))
-        model.load_state_dict(dequantize_state(stored))
+        model.load_state_dict(dequantize_state(stored), assign=True)  # no copy: these tensors are new
         model.eval()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch.ao.quantization announces its move to torchao
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-        return cls(model, Tokenizer.from_file(str(folder / TOKENIZER_FILE)), settings, stored)
+            torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+        return cls(model, Tokenizer.from_file(str(folder / TOKENIZER_FILE)), settings, config, stored)
 
     def with_settings(self, **changes: Any) -> Encoder:
         """The same model and tokenizer with some settings changed (e.g. the number of windows)."""
         settings = EncoderSettings(**{**asdict(self.settings), **changes})
-        return Encoder(self.model, self.tokenizer, settings, self.stored)
+        return Encoder(self.model, self.tokenizer, settings, self.config, self.stored)
 
     # -- windows ---------------------------------------------------------------------------------
     def pieces(self, texts: Sequence[str]) -> list[tuple[list[int], list[tuple[int, int]]]]:
@@ -314,6 +318,14 @@ def dequantize_state(stored: dict[str, Any]) -> dict[str, Any]:
         for name, tensor in stored.items()
         if not name.endswith(".int8_scale")
     }
+
+
+def _transformers_backbone(config: dict[str, Any]) -> Any:
+    """An untrained backbone for a config that `bert.py` does not cover."""
+    from transformers import AutoConfig, AutoModel
+
+    rest = {k: v for k, v in config.items() if k != "model_type"}
+    return AutoModel.from_config(AutoConfig.for_model(config["model_type"], **rest))
 
 
 def _special_id(tokenizer: Tokenizer, token: str) -> int:
