@@ -114,6 +114,7 @@ class Threshold:
 
     value: float
     rule: str
+    cuts: dict[str, float] | None = None  # the cut each source (and "pooled") asked for, when measured
 
 
 class Detector:
@@ -173,7 +174,8 @@ class Detector:
             use_fast_head = fast and "encoder" in manifest
             section = manifest["fast"] if use_fast_head else manifest
             head = estimators.load(folder / (FAST_HEAD_FILE if use_fast_head else HEAD_FILE))
-            threshold = Threshold(float(section["threshold"]["value"]), str(section["threshold"]["rule"]))
+            saved = section["threshold"]
+            threshold = Threshold(float(saved["value"]), str(saved["rule"]), saved.get("cuts"))
             encoder = Encoder.load(folder) if "encoder" in manifest and not fast else None
             ngrams = NgramModel.load(folder / NGRAMS_FILE) if "ngrams" in manifest else None
             words = None

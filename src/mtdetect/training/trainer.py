@@ -197,14 +197,15 @@ def choose_threshold(
         return Threshold(0.5, "fixed at 0.5 (no out-of-fold estimate was made)")
     oof = out_of_fold_scores(config, x, y, groups)[y == "original"]
     domains = sources[y == "original"]
-    cuts = [metrics.threshold_for_fpr(oof, config.max_fpr)]
+    cuts = {"pooled": metrics.threshold_for_fpr(oof, config.max_fpr)}
     for domain in sorted(set(domains)):
         if (domains == domain).sum() >= DOMAIN_MIN_ORIGINALS:
-            cuts.append(metrics.threshold_for_fpr(oof[domains == domain], config.max_fpr))
+            cuts[str(domain)] = metrics.threshold_for_fpr(oof[domains == domain], config.max_fpr)
     return Threshold(
-        round(max(0.5, *cuts), 6),
+        round(max(0.5, *cuts.values()), 6),
         f"lowest score flagging at most {config.max_fpr:.0%} of out-of-fold training originals, pooled and "
         f"in each source with at least {DOMAIN_MIN_ORIGINALS} of them, floor 0.5",
+        {k: round(v, 6) for k, v in cuts.items()},
     )
 
 
