@@ -98,6 +98,9 @@ def where_the_time_goes(model: Path | None, texts: list[str]) -> dict[str, float
     parsed = [Parsed.of(t) for t in texts]
     columns = np.array([detector.extractor.vector(p) for p in parsed])
     lap("features (tokenise, look up, compute)")
+    if detector.ngrams is not None:
+        columns = np.hstack([columns, detector.ngrams.columns([p.judged_text for p in parsed])])
+        lap("n-gram component (hash, weigh)")
     if detector.encoder is not None:
         judged = [p.judged_text for p in parsed]
         detector.encoder.pieces(judged)
@@ -116,13 +119,13 @@ from mtdetect import Detector
 t1 = time.perf_counter()
 fast = sys.argv[2] == "fast"
 if not fast:
-    import torch, transformers.models.bert.modeling_bert  # what loading the encoder imports
+    import torch  # what loading the encoder imports (a BERT encoder needs no transformers)
 t2 = time.perf_counter()
 detector = Detector.load(None if sys.argv[1] == "-" else sys.argv[1], fast=fast)
 t3 = time.perf_counter()
 detector.score(open(sys.argv[3], encoding="utf-8").read())
 t4 = time.perf_counter()
-print(json.dumps({"import mtdetect": t1 - t0, "import torch, transformers": t2 - t1,
+print(json.dumps({"import mtdetect": t1 - t0, "import torch": t2 - t1,
                   "load the model": t3 - t2, "score one article": t4 - t3}))
 """
 

@@ -1,0 +1,36 @@
+"""The README shows what the shipped model really gives: its example rows are checked here."""
+
+import json
+import re
+from pathlib import Path
+
+from mtdetect.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+MARKER = "<!-- rows of `mtdetect score data/examples/`, numbers rounded to 3 places; tests/test_readme.py -->"
+
+
+def rounded(value: object) -> object:
+    """Floats to 3 places, recursively, as the README prints them."""
+    if isinstance(value, float):
+        return round(value, 3)
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rounded(v) for v in value]
+    return value
+
+
+def readme_rows() -> list[dict]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert MARKER in text, "the README lost the marker of its example rows"
+    block = re.search(r"```json\n(.*?)\n```", text[text.index(MARKER) :], re.S)
+    assert block is not None
+    return [json.loads(line) for line in block.group(1).splitlines()]
+
+
+def test_readme_rows_are_what_the_shipped_model_gives(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)  # the rows name paths relative to the repository root
+    assert main(["score", "data/examples/", "-q"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [rounded(r) for r in rows] == readme_rows()
