@@ -20,6 +20,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mtdetect.model.text import word_tokens
+
 REWRITE_KINDS = ("spun", "translated")
 ALL_LABELS = ("original", *REWRITE_KINDS)
 
@@ -114,6 +116,11 @@ def parse_row(row: object, where: str) -> tuple[list[Example], Pair | None]:
     if label not in ALL_LABELS:
         raise DataError(f"{where}: 'label' must be one of {list(ALL_LABELS)}, got {label!r}")
     return [Example(text, label, str(row.get("id") or _text_group(text)), source, generator)], None
+
+
+def long_enough(examples: Iterable[Example], min_words: int) -> list[Example]:
+    """The examples a detector with this `min_words` would score (the rule its length flag applies)."""
+    return [e for e in examples if len(word_tokens(e.text)) >= min_words]
 
 
 def load(paths: Sequence[Path]) -> Dataset:

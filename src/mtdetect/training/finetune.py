@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mtdetect.model.encoder import Encoder, EncoderSettings
-from mtdetect.model.text import word_tokens
 from mtdetect.training.align import covered, substituted_spans
-from mtdetect.training.data import Dataset
+from mtdetect.training.data import Dataset, long_enough
 
 IGNORE = -100
 log = logging.getLogger(__name__)
@@ -52,7 +51,7 @@ class Sample:
 def samples(dataset: Dataset, encoder: Encoder, labels: Sequence[str], min_words: int) -> list[Sample]:
     """Training samples for every text of `dataset` with at least `min_words` words."""
     originals = {p.rewritten: p.original for p in dataset.pairs if p.kind == "spun"}
-    examples = [e for e in dataset.examples if len(word_tokens(e.text)) >= min_words]
+    examples = long_enough(dataset.examples, min_words)
     out = []
     for e, (ids, offsets) in zip(examples, encoder.pieces([e.text for e in examples]), strict=True):
         if e.label == "original":

@@ -23,7 +23,6 @@ from typing import Any
 from mtdetect.model.bundle import MANIFEST, read_manifest, sha256_file
 from mtdetect.model.detector import LABELS, Detector
 from mtdetect.model.features import FeatureExtractor
-from mtdetect.model.text import word_tokens
 from mtdetect.training import data as data_mod
 from mtdetect.training import metrics
 from mtdetect.training.mining import learn
@@ -118,7 +117,7 @@ def retrain(base: Path, add: list[Path], out: Path, progress: bool = True) -> Re
 
 def check_enough(user: data_mod.Dataset, min_words: int) -> None:
     """Refuse data with fewer than MIN_ADD_TEXTS scorable originals or rewritten texts."""
-    long_enough = [e for e in user.examples if len(word_tokens(e.text)) >= min_words]
+    long_enough = data_mod.long_enough(user.examples, min_words)
     originals = sum(e.label == "original" for e in long_enough)
     rewritten = len(long_enough) - originals
     if min(originals, rewritten) < MIN_ADD_TEXTS:

@@ -385,7 +385,7 @@ def head_rows(
 ) -> HeadRows:
     """Head input rows of a split's texts that are long enough to be scored."""
     # The same length rule the detector applies before it scores a text.
-    usable = [e for e in part.examples if len(word_tokens(e.text)) >= config.min_words]
+    usable = data_mod.long_enough(part.examples, config.min_words)
     parsed = [Parsed.of(e.text) for e in usable]
     signals = [extractor.signals(p) for p in tqdm(parsed, desc=desc, disable=not config.progress)]
     return HeadRows(
@@ -432,7 +432,7 @@ def fit_detector(
 
 def fit_ngram_component(config: TrainConfig, reference: data_mod.Dataset) -> NgramModel:
     """The n-gram component, fitted on the reference split (so the heads see its columns on unseen rows)."""
-    usable = [e for e in reference.examples if len(word_tokens(e.text)) >= config.min_words]
+    usable = data_mod.long_enough(reference.examples, config.min_words)
     log.info("n-gram component: %d reference texts", len(usable))
     return fit_ngrams(
         [Parsed.of(e.text).judged_text for e in usable],
@@ -498,9 +498,7 @@ def word_rows(config: TrainConfig, detector: Detector, fit: data_mod.Dataset) ->
         log.warning("only %d spun pairs in the fit split: no spun-phrase evidence", len(spun))
         return None
     spun = [spun[i] for i in rng.permutation(len(spun))[:WORD_PAIRS]]
-    originals = [
-        e for e in fit.examples if e.label == "original" and len(word_tokens(e.text)) >= config.min_words
-    ]
+    originals = [e for e in data_mod.long_enough(fit.examples, config.min_words) if e.label == "original"]
     originals = [originals[i] for i in rng.permutation(len(originals))[:WORD_ORIGINALS]]
     texts = [p.rewritten for p in spun] + [e.text for e in originals]
     truths = [substituted_spans(p.original, p.rewritten) for p in spun] + [[] for _ in originals]
