@@ -306,7 +306,7 @@ def run_fold(
             seed=args.seed,
             reference_share=SPLITS["reference"],
             val_share=SPLITS["val"],
-            threshold_folds=0,
+            calibration_folds=3,
             encoder="none",
             progress=False,
         )

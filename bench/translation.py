@@ -39,13 +39,13 @@ from mtdetect import Detector
 from mtdetect.model.text import Parsed
 from mtdetect.training import corpora
 from mtdetect.training import data as data_mod
-from mtdetect.training.export import export
+from mtdetect.training.heads import fit_head
 from mtdetect.training.metrics import auroc, tpr_at_fpr
 from mtdetect.training.ngram_fit import fit_hashed, hashed_columns, hashed_matrix
-from mtdetect.training.trainer import make_head
 
 LANGUAGES = ("cs", "de", "ja", "ru", "zh", "uk", "ha", "is")
 ALSO_FROM = {"de": "europarl/", "zh": "ted/"}  # other training corpora translated from that language
+FOLDS = 3  # calibration folds of the fold heads
 
 
 @dataclass
@@ -126,8 +126,8 @@ class FoldModel:
             cols.hashed[ref], [r.label for r in reference], [r.source for r in reference], cols.settings, 10.0
         )
         y, groups = np.array([r.label for r in fit]), np.array([r.group for r in fit])
-        self.fast = export(make_head("gbdt", seed, groups, y).fit(self._x(cols, fit, False), y))
-        self.full = export(make_head("gbdt", seed, groups, y).fit(self._x(cols, fit, True), y))
+        self.fast = fit_head("gbdt", seed, self._x(cols, fit, False), y, groups, FOLDS).head
+        self.full = fit_head("gbdt", seed, self._x(cols, fit, True), y, groups, FOLDS).head
 
     def _x(self, cols: Columns, rows: list[Row], encoder: bool) -> np.ndarray:
         dense = cols.dense_rows(rows)

@@ -213,30 +213,22 @@ def test_fast_mode_never_imports_torch(stacked_bundle: Path) -> None:
 def test_cli_fast_flag_scores_with_the_fast_head(stacked_bundle: Path, tmp_path: Path) -> None:
     from mtdetect.cli import main
 
-    (tmp_path / "a.txt").write_text(spin(text(9)))
-    rows = {}
+    texts = [spin(text(9)), text(10), spin(text(11, n=14)), text(12, n=3) * 4]
+    for k, t in enumerate(texts):
+        (tmp_path / f"{k}.txt").write_text(t)
+    scores = {}
     for mode in ("full", "fast"):
         out = tmp_path / f"{mode}.jsonl"
         extra = ["--fast"] if mode == "fast" else []
         assert (
-            main(
-                [
-                    "score",
-                    str(tmp_path / "a.txt"),
-                    "--model",
-                    str(stacked_bundle),
-                    "-o",
-                    str(out),
-                    "-q",
-                    *extra,
-                ]
-            )
-            == 0
+            main(["score", str(tmp_path), "--model", str(stacked_bundle), "-o", str(out), "-q", *extra]) == 0
         )
-        rows[mode] = json.loads(out.read_text())
-    expected = Detector.load(stacked_bundle, fast=True).score(spin(text(9)))
-    assert rows["fast"]["score"] == pytest.approx(expected)
-    assert rows["full"]["score"] != rows["fast"]["score"]
+        rows = sorted((json.loads(line) for line in out.read_text().splitlines()), key=lambda r: r["path"])
+        scores[mode] = [r["score"] for r in rows]
+    for mode, fast in (("full", False), ("fast", True)):
+        expected = Detector.load(stacked_bundle, fast=fast).score_many(texts)
+        assert scores[mode] == pytest.approx(list(expected))
+    assert scores["full"] != scores["fast"]
 
 
 def test_a_score_does_not_depend_on_the_other_texts_in_the_batch(stacked_bundle: Path) -> None:

@@ -134,9 +134,10 @@ def _format_1_copy(bundle: Path, folder: Path) -> tuple[Path, dict]:
     """A format-1 bundle as older mtdetect wrote it: the bundle's files, its head and word scorer as
     joblib pickles of scikit-learn models (fitted here on random rows of the same widths)."""
     import joblib
+    from sklearn.calibration import CalibratedClassifierCV
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from mtdetect.training.trainer import make_head
+    from mtdetect.training.heads import base_model
 
     shutil.copytree(bundle, folder)
     detector = Detector.load(bundle)
@@ -144,7 +145,7 @@ def _format_1_copy(bundle: Path, folder: Path) -> tuple[Path, dict]:
     x, y = rng.normal(size=(300, len(detector.columns))), np.array(["original", "spun", "translated"] * 100)
     words = rng.normal(size=(300, len(detector.words.columns)))
     pickled = {
-        "head": make_head("gbdt", 0, np.arange(300) % 31, y).fit(x, y),
+        "head": CalibratedClassifierCV(base_model("gbdt", 0), method="isotonic", cv=3).fit(x, y),
         "words": HistGradientBoostingClassifier(max_iter=20).fit(words, words[:, 0] > 0),
     }
     for name, model in pickled.items():

@@ -111,7 +111,8 @@ class Isotonic:
 
 @dataclass(frozen=True)
 class CalibratedHead:
-    """The mean over folds of one scorer with one isotonic map per class, normalised to sum to one."""
+    """The mean over members of a scorer with its isotonic maps (one member; bundles trained before
+    the heads were calibrated out of fold have one per calibration fold)."""
 
     classes_: np.ndarray
     members: tuple[tuple[Scorer, tuple[Isotonic, ...]], ...]
@@ -119,19 +120,18 @@ class CalibratedHead:
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """Class probabilities, columns in `classes_` order."""
-        total = np.zeros((len(x), len(self.classes_)))
-        for scorer, maps in self.members:
-            raw = scorer.raw(x)
-            proba = np.column_stack([m(raw[:, k]) for k, m in enumerate(maps)])
-            if len(self.classes_) == 2:
-                proba = np.column_stack([1.0 - proba[:, 0], proba[:, 0]])
-            else:
-                total_k = proba.sum(axis=1, keepdims=True)
-                proba = np.divide(
-                    proba, total_k, out=np.full_like(proba, 1 / len(self.classes_)), where=total_k != 0
-                )
-            total += proba
-        return total / len(self.members)
+        total = sum(calibrate(scorer.raw(x), maps) for scorer, maps in self.members)
+        return np.asarray(total) / len(self.members)
+
+
+def calibrate(raw: np.ndarray, maps: tuple[Isotonic, ...]) -> np.ndarray:
+    """Class probabilities from one scorer's raw scores (rows, maps): one map for a binary head, whose
+    raw column is its second class; otherwise a map per class, normalised to sum to one."""
+    proba = np.column_stack([m(raw[:, k]) for k, m in enumerate(maps)])
+    if len(maps) == 1:
+        return np.column_stack([1.0 - proba[:, 0], proba[:, 0]])
+    total = proba.sum(axis=1, keepdims=True)
+    return np.divide(proba, total, out=np.full_like(proba, 1 / len(maps)), where=total != 0)
 
 
 @dataclass(frozen=True)

