@@ -1,3 +1,4 @@
+from mtdetect.model import text
 from mtdetect.model.text import english_share, normalize_word, sentence_spans, tokenize, word_tokens
 
 
@@ -43,3 +44,19 @@ def test_english_share_separates_languages():
     assert english_share(english) > 0.4
     assert english_share(spanish) < 0.1
     assert english_share([]) == 0.0
+
+
+def test_the_zipf_table_read_from_wordfreqs_file_is_wordfreqs_own() -> None:
+    direct = text._zipf_from_cbpack()
+    assert direct is not None  # else every cold start pays for importing wordfreq
+    assert direct == text.wordfreq_zipf_table()
+    assert direct["the"] > 7 > direct["harbour"] > 3
+
+
+def test_the_zipf_table_falls_back_to_wordfreq(monkeypatch) -> None:
+    monkeypatch.setattr(text, "_zipf_from_cbpack", lambda: None)
+    text.zipf_table.cache_clear()
+    try:
+        assert text.zipf_table()["the"] > 7
+    finally:
+        text.zipf_table.cache_clear()

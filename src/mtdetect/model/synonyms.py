@@ -19,7 +19,7 @@ at most `MAX_CANDIDATES` synonyms tried per word, and only single-word synonyms.
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,30 +47,38 @@ class SynonymTable:
     """Word -> common synonyms, most frequent first."""
 
     def __init__(self, table: Mapping[str, Sequence[str]] | None = None) -> None:
-        self.table: dict[str, tuple[str, ...]] = {w: tuple(s) for w, s in (table or {}).items() if s}
+        # Synonyms are kept joined by spaces and split when asked for: a text asks for a few hundred
+        # words, and splitting all 60,000 lines of a bundle's table at load took 0.1-0.2 s.
+        self._joined: dict[str, str] = {w: " ".join(s) for w, s in (table or {}).items() if s}
 
     def __len__(self) -> int:
-        return len(self.table)
+        return len(self._joined)
 
     def get(self, word: str) -> tuple[str, ...]:
-        return self.table.get(word, ())
+        joined = self._joined.get(word)
+        return tuple(joined.split()) if joined else ()
+
+    def items(self) -> Iterator[tuple[str, tuple[str, ...]]]:
+        """(word, synonyms) for every word in the table."""
+        return ((w, tuple(j.split())) for w, j in self._joined.items())
 
     def save(self, path: Path) -> None:
-        lines = [FORMAT_LINE] + [f"{w}\t{' '.join(s)}" for w, s in sorted(self.table.items())]
+        lines = [FORMAT_LINE] + [f"{w}\t{j}" for w, j in sorted(self._joined.items())]
         with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as f:
             f.write("\n".join(lines) + "\n")
 
     @classmethod
     def load(cls, path: Path) -> SynonymTable:
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            first = f.readline().rstrip("\n")
-            if first != FORMAT_LINE:
-                raise ValueError(f"{path}: not an mtdetect synonym table")
-            table = {}
-            for line in f:
-                word, _, syns = line.rstrip("\n").partition("\t")
-                table[word] = tuple(syns.split())
-        return cls(table)
+        first, _, body = gzip.decompress(path.read_bytes()).decode("utf-8").partition("\n")
+        if first != FORMAT_LINE:
+            raise ValueError(f"{path}: not an mtdetect synonym table")
+        try:
+            joined = dict(line.split("\t", 1) for line in body.splitlines())
+        except ValueError as exc:
+            raise ValueError(f"{path}: a line of the synonym table has no tab") from exc
+        table = cls()
+        table._joined = {w: j for w, j in joined.items() if j.strip()}
+        return table
 
 
 def restorations(

@@ -40,7 +40,7 @@ def build_table(
 
 def reversed_table(table: SynonymTable, zipf: Mapping[str, float]) -> SynonymTable:
     """The origins table of `table`: each listed synonym -> the common words that list it."""
-    pairs = ((s, word) for word, syns in table.table.items() for s in syns)
+    pairs = ((s, word) for word, syns in table.items() for s in syns)
     return build_table(pairs, zipf, inflect=False)
 
 
