@@ -33,13 +33,23 @@ if TYPE_CHECKING:
 
 
 class DictSource:
-    """A SynonymSource backed by a dict, optionally with a lemma table."""
+    """A SynonymSource backed by a dict, optionally with a lemma table and a part of speech per entry."""
 
-    def __init__(self, table: dict[str, Sequence[str]], lemmas: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        table: dict[str, Sequence[str]],
+        lemmas: dict[str, str] | None = None,
+        pos: dict[str, str] | None = None,
+    ) -> None:
         self.table = table
         if lemmas is not None:
             self.lemmas = lemmas
             self.lemmatize = lambda word: self.lemmas.get(word)
+        if pos is not None:
+            self.pos = pos
+            self.synonyms_pos = lambda word, tag: (
+                self.table.get(word, ()) if self.pos.get(word) == tag else ()
+            )
 
     def synonyms(self, word: str) -> Sequence[str]:
         return self.table.get(word, ())
@@ -177,14 +187,27 @@ def test_inflected_words_are_reinflected() -> None:
     assert_consistent("Houses walked walking carries making", result)
 
 
+def test_irregular_and_doubled_inflections_are_reinflected() -> None:
+    source = DictSource(
+        {"run": ["go"], "walk": ["go"], "tree": ["child"], "bank": ["ship"]},
+        lemmas={"ran": "run", "walking": "walk", "trees": "tree", "banked": "bank"},
+        pos={"run": "v", "walk": "v", "tree": "n", "bank": "v"},
+    )
+    text = "Ran walking trees banked"
+    result = SynonymSpinner(source, rate=1.0).rewrite(text, 0)
+    assert result.text == "Went going children shipped"
+    assert_consistent(text, result)
+
+
 def test_unsure_inflections_are_skipped() -> None:
     source = DictSource(
-        {"walk": ["go", "jog step"], "bank": ["ship"], "tree": ["person"]},
-        lemmas={"walked": "walk", "banked": "bank", "trees": "tree", "went": "go"},
+        {"walk": ["go", "jog step"], "bowl": ["dish"], "tree": ["child"]},
+        lemmas={"walked": "walk", "bowles": "bowl", "trees": "tree"},
     )
-    text = "walked banked trees went"
-    # "goed" (irregular), "jog steped" (multi-word), "shiped" (consonant doubling), "persons"
-    # (irregular plural), "went" (not a regular inflection of its base): all skipped.
+    text = "walked bowles trees"
+    # "walked" is past tense or participle and "go" has two ("went", "gone"); "jog step" is
+    # multi-word; "bowles" is no inflection of "bowl"; without a part of speech "trees" may be a
+    # verb, and "child" would be "children" or "childs": all skipped.
     assert SynonymSpinner(source, rate=1.0).rewrite(text, 0).text == text
 
 
@@ -411,7 +434,6 @@ def test_wordnet_backed_spinning(wordnet: WordNetCorpusReader) -> None:
     assert "phone" not in source.synonyms("phone")
     assert source.lemmatize("houses") == "house"
     assert source.synonyms("houses") == ()  # inflected: the spinner re-inflects the base's synonyms
-    assert source.irregular("go")
     first = WordNetSynonyms(wordnet, "first_sense").synonyms("phone")
     assert set(first) <= set(source.synonyms("phone"))
     assert WordNetSynonyms(wordnet, "frequent_lemma").synonyms("phone")[0] == "call"

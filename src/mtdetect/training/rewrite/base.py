@@ -48,8 +48,8 @@ class Rewriter(Protocol):
 class SynonymSource(Protocol):
     """Maps a lower-case word or phrase to candidate lower-case replacements, best first.
 
-    Implementations may also offer ``lemmatize(word) -> str | None`` (base form of an inflected word)
-    and ``irregular(word) -> bool`` (the word has irregular inflections); spinners use them when present.
+    Implementations may also offer ``lemmatize(word) -> str | None`` (base form of an inflected word),
+    which spinners use when present to re-inflect the base's synonyms.
     """
 
     def synonyms(self, word: str) -> Sequence[str]:

@@ -14,7 +14,7 @@ Design: :func:`contentfarm_spinner` composes three rewriters, all seeded, all re
      ordinary words one at a time (no thesaurus phrases: "White House" must not become "Executive
      Department"). Words of the phrase table are left to step 3, so "according" survives for "according to".
   3. :class:`PhraseSpinner` rewrites function words and short phrases from the ``[phrases]`` section of
-     ``contentfarm_phrases.tsv`` ("came" -> "got here", "according to" -> "in accordance with"). It runs
+     ``data/contentfarm_phrases.tsv`` ("came" -> "got here", "according to" -> "in accordance with"). It runs
      last, so its tell-tale outputs are not spun again.
 
 One ``rate`` drives all three by default: the share of names/expressions spun, of eligible words
@@ -139,9 +139,9 @@ def parse_phrase_table(text: str) -> PhraseTable:
 
 @functools.lru_cache(maxsize=8)
 def load_phrase_table(path: Path | None = None) -> PhraseTable:
-    """Read a phrase table; ``None`` means the packaged ``contentfarm_phrases.tsv``. Cached per path."""
+    """Read a phrase table; ``None`` means the packaged ``data/contentfarm_phrases.tsv``. Cached per path."""
     if path is None:
-        text = resources.files(_PACKAGE).joinpath("contentfarm_phrases.tsv").read_text("utf-8")
+        text = resources.files(_PACKAGE).joinpath("data", "contentfarm_phrases.tsv").read_text("utf-8")
     else:
         text = Path(path).read_text(encoding="utf-8")
     return parse_phrase_table(text)

@@ -4,7 +4,8 @@ Design:
   * :class:`SynonymSpinner` imitates a thesaurus spinner: it replaces about ``rate`` of the eligible
     content words (and the bigrams/trigrams the :class:`SynonymSource` knows, "upper hand" ->
     "higher hand") with a synonym, keeping the token's capitalisation. Inflected words are handled
-    when the source can lemmatise: "houses" -> base "house" -> synonym "home" -> "homes".
+    when the source can lemmatise: "houses" -> base "house" -> synonym "home" -> "homes", "ran" ->
+    "run" -> "go" -> "went". Re-inflection uses lemminflect (the ``train`` extra), imported on first use.
   * :class:`SideEffectSpinner` adds the mechanical edits real spinners make besides synonyms: number
     words <-> digits, contractions <-> expansions, "were" -> "had been", "also" -> "additionally".
   * :class:`Compose` chains rewriters and merges their substitutions into input-to-output spans.
@@ -18,19 +19,24 @@ Deliberate shortcuts:
     words are visited in seeded random order and those without synonyms are passed over until the
     quota is met. Looking up every word first would cost ~1 ms per cold WordNet word.
   * Phrases are only tried around the visited words (n-grams containing them), longest first.
-  * Re-inflection knows only -s/-es, -ed and -ing with regular spelling; anything it is unsure about
-    (irregular words, consonant doubling, multi-word synonyms of inflected words) is skipped.
+  * Re-inflection covers plural nouns and inflected verbs (Penn NNS, VBZ, VBD, VBN, VBG). A word's tags
+    are those under which its base is spelled like it; a synonym is skipped when these tags spell it
+    differently ("walked" is VBD or VBN, so "go" could be "went" or "gone"), and so are multi-word
+    synonyms of inflected words (which word would inflect is guesswork).
   * No part-of-speech tagging: wrong-sense, wrong-POS replacements are what spinners produce anyway.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import math
 import random
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -46,341 +52,51 @@ __all__ = [
     "wordnet_spinner",
 ]
 
-DEFAULT_SKIP_WORDS: frozenset[str] = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "across",
-        "after",
-        "again",
-        "against",
-        "ago",
-        "all",
-        "almost",
-        "along",
-        "already",
-        "also",
-        "although",
-        "always",
-        "am",
-        "among",
-        "an",
-        "and",
-        "another",
-        "any",
-        "anybody",
-        "anyone",
-        "anything",
-        "are",
-        "aren't",
-        "around",
-        "as",
-        "at",
-        "away",
-        "back",
-        "be",
-        "became",
-        "because",
-        "become",
-        "been",
-        "before",
-        "being",
-        "below",
-        "beside",
-        "besides",
-        "between",
-        "beyond",
-        "both",
-        "but",
-        "by",
-        "can",
-        "cannot",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "done",
-        "down",
-        "during",
-        "each",
-        "either",
-        "else",
-        "enough",
-        "even",
-        "ever",
-        "every",
-        "everybody",
-        "everyone",
-        "everything",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "however",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "least",
-        "less",
-        "like",
-        "many",
-        "may",
-        "me",
-        "might",
-        "mine",
-        "more",
-        "most",
-        "much",
-        "must",
-        "my",
-        "myself",
-        "neither",
-        "never",
-        "no",
-        "nobody",
-        "none",
-        "nor",
-        "not",
-        "nothing",
-        "now",
-        "of",
-        "off",
-        "often",
-        "on",
-        "once",
-        "one",
-        "only",
-        "onto",
-        "or",
-        "other",
-        "others",
-        "otherwise",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "per",
-        "perhaps",
-        "quite",
-        "rather",
-        "same",
-        "several",
-        "shall",
-        "she",
-        "should",
-        "since",
-        "so",
-        "some",
-        "somebody",
-        "someone",
-        "something",
-        "sometimes",
-        "still",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "therefore",
-        "these",
-        "they",
-        "this",
-        "those",
-        "though",
-        "through",
-        "throughout",
-        "thus",
-        "till",
-        "to",
-        "too",
-        "toward",
-        "towards",
-        "under",
-        "unless",
-        "until",
-        "up",
-        "upon",
-        "us",
-        "very",
-        "via",
-        "was",
-        "we",
-        "well",
-        "were",
-        "what",
-        "whatever",
-        "when",
-        "whenever",
-        "where",
-        "whereas",
-        "wherever",
-        "whether",
-        "which",
-        "while",
-        "who",
-        "whoever",
-        "whole",
-        "whom",
-        "whose",
-        "why",
-        "will",
-        "with",
-        "within",
-        "without",
-        "would",
-        "yet",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "yourselves",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "st",
-    ]
-)
+_PACKAGE = "mtdetect.training.rewrite"
+
+
+@functools.cache
+def _data_lines(name: str) -> tuple[str, ...]:
+    """The entries of the packaged data file ``data/<name>``: its lines, less blank and ``#`` lines."""
+    text = resources.files(_PACKAGE).joinpath("data", name).read_text("utf-8")
+    return tuple(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+@functools.cache
+def _word_set(name: str) -> frozenset[str]:
+    """The words of a packaged one-word-per-line data file."""
+    return frozenset(_data_lines(name))
+
+
+def _word_map(name: str) -> dict[str, str]:
+    """A packaged two-column TSV data file as ``{first: second}``, in file order."""
+    return dict(line.split("\t") for line in _data_lines(name))
+
+
+class _PackagedWords(AbstractSet[str]):
+    """A read-only word set, read from a packaged data file on first use (never at import time)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __contains__(self, word: object) -> bool:
+        return word in _word_set(self._name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_word_set(self._name))
+
+    def __len__(self) -> int:
+        return len(_word_set(self._name))
+
+    @classmethod
+    def _from_iterable(cls, words: Iterable[str]) -> frozenset[str]:
+        return frozenset(words)  # what "|", "&" and "-" return
+
+
+DEFAULT_SKIP_WORDS: AbstractSet[str] = _PackagedWords("skip_words.txt")
 """Function words never spun by :class:`SynonymSpinner` (English stopwords, pronouns, auxiliaries)."""
 
-# Common English words with irregular inflection, for sources that cannot tell (WordNet sources can,
-# through their ``irregular`` method). Used only to avoid producing "goed" or "mans".
-_IRREGULAR = frozenset(
-    [
-        "be",
-        "have",
-        "do",
-        "go",
-        "make",
-        "take",
-        "get",
-        "give",
-        "come",
-        "see",
-        "know",
-        "think",
-        "say",
-        "tell",
-        "find",
-        "run",
-        "begin",
-        "break",
-        "bring",
-        "build",
-        "buy",
-        "catch",
-        "choose",
-        "cut",
-        "draw",
-        "drink",
-        "drive",
-        "eat",
-        "fall",
-        "feel",
-        "fight",
-        "fly",
-        "forget",
-        "grow",
-        "hang",
-        "hear",
-        "hide",
-        "hit",
-        "hold",
-        "hurt",
-        "keep",
-        "lay",
-        "lead",
-        "leave",
-        "lend",
-        "let",
-        "lie",
-        "lose",
-        "mean",
-        "meet",
-        "pay",
-        "put",
-        "quit",
-        "read",
-        "ride",
-        "ring",
-        "rise",
-        "seek",
-        "sell",
-        "send",
-        "set",
-        "shake",
-        "shine",
-        "shoot",
-        "show",
-        "shut",
-        "sing",
-        "sink",
-        "sit",
-        "sleep",
-        "slide",
-        "speak",
-        "spend",
-        "spin",
-        "split",
-        "spread",
-        "stand",
-        "steal",
-        "stick",
-        "sting",
-        "strike",
-        "swear",
-        "swim",
-        "swing",
-        "teach",
-        "tear",
-        "throw",
-        "understand",
-        "wake",
-        "wear",
-        "win",
-        "write",
-        "man",
-        "woman",
-        "child",
-        "person",
-        "foot",
-        "tooth",
-        "mouse",
-        "goose",
-        "ox",
-    ]
-)
-
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
-_VOWELS = frozenset("aeiou")
 
 Case = Literal["lower", "title", "upper"]
 Choice = Literal["random", "first"]
@@ -480,56 +196,22 @@ def _check_fraction(value: float, what: str) -> None:
 
 # --------------------------------------------------------------------------- inflection
 
-
-def _inflection_of(word: str, base: str) -> str | None:
-    """Which regular suffix turns ``base`` into ``word``: "s", "ed", "ing", or None if unsure."""
-    if word in (base + "s", base + "es") or (base.endswith("y") and word == base[:-1] + "ies"):
-        return "s"
-    if word == base + "ed" or (base.endswith("e") and word == base + "d"):
-        return "ed"
-    if base.endswith("y") and word == base[:-1] + "ied":
-        return "ed"
-    if word == base + "ing" or (base.endswith("e") and word == base[:-1] + "ing"):
-        return "ing"
-    if base.endswith("ie") and word == base[:-2] + "ying":
-        return "ing"
-    return None
+_NOUN_TAGS = ("NNS",)
+_VERB_TAGS = ("VBZ", "VBD", "VBN", "VBG")
 
 
-def _ends_cvc(word: str) -> bool:
-    # consonant-vowel-consonant endings may double the consonant ("stop" -> "stopped"): unsure, skip
-    if len(word) < 3:
-        return False
-    a, b, c = word[-3], word[-2], word[-1]
-    return a not in _VOWELS and b in _VOWELS and c not in _VOWELS and c not in "wxy"
+@functools.lru_cache(maxsize=200_000)
+def _inflections(lemma: str, tag: str) -> tuple[str, ...]:
+    """lemminflect's spellings of ``lemma`` under Penn ``tag``, most usual first (by rule if unknown)."""
+    from lemminflect import getInflection  # the ``train`` extra: only building training data needs it
+
+    return getInflection(lemma, tag)
 
 
-def _inflect(base: str, suffix: str) -> str | None:
-    """Attach a regular ``suffix`` ("s", "ed", "ing") to ``base``, or None when unsure."""
-    if not base.isalpha() or len(base) < 2:
-        return None
-    consonant_y = base.endswith("y") and base[-2] not in _VOWELS
-    if suffix == "s":
-        if base.endswith(("s", "x", "z", "ch", "sh")):
-            return base + "es"
-        if consonant_y:
-            return base[:-1] + "ies"
-        if base.endswith("o"):
-            return None
-        return base + "s"
-    if suffix == "ed":
-        if base.endswith("e"):
-            return base + "d"
-        if consonant_y:
-            return base[:-1] + "ied"
-        return None if _ends_cvc(base) else base + "ed"
-    if suffix == "ing":
-        if base.endswith("ie"):
-            return base[:-2] + "ying"
-        if base.endswith("e") and not base.endswith(("ee", "oe", "ye")):
-            return base[:-1] + "ing"
-        return None if _ends_cvc(base) else base + "ing"
-    return None
+def _reinflect(lemma: str, tags: Sequence[str]) -> str | None:
+    """The spelling of ``lemma`` under all of ``tags``, or None when the tags spell it differently."""
+    forms = {spellings[0] for spellings in (_inflections(lemma, tag) for tag in tags) if spellings}
+    return forms.pop() if len(forms) == 1 else None
 
 
 # --------------------------------------------------------------------------- synonym spinner
@@ -548,7 +230,7 @@ class SynonymSpinner:
         synonyms: SynonymSource,
         rate: float = 0.1,
         name: str = "synonym",
-        skip_words: frozenset[str] = DEFAULT_SKIP_WORDS,
+        skip_words: AbstractSet[str] = DEFAULT_SKIP_WORDS,
         *,
         paragraph_share: float = 1.0,
         choice: Choice | None = None,
@@ -567,7 +249,6 @@ class SynonymSpinner:
             choice = "first" if strategy in ("first_sense", "frequent_lemma") else "random"
         self.choice: Choice = choice
         self._lemmatize: Callable[[str], str | None] | None = getattr(synonyms, "lemmatize", None)
-        self._irregular: Callable[[str], bool] | None = getattr(synonyms, "irregular", None)
         self._synonyms_pos: Callable[[str, str], Sequence[str]] | None = getattr(
             synonyms, "synonyms_pos", None
         )
@@ -642,22 +323,25 @@ class SynonymSpinner:
         """Synonyms of the base form of an inflected ``word``, re-inflected like ``word``."""
         if not base or base == word or base in self.skip_words:
             return []
-        suffix = _inflection_of(word, base)
-        if suffix is None:
+        tags = [tag for tag in (*_NOUN_TAGS, *_VERB_TAGS) if word in _inflections(base, tag)]
+        if not tags:
             return []
         if self._synonyms_pos is not None:
-            # "-s" marks a plural noun or a 3rd-person verb, "-ed"/"-ing" a verb: never an adjective.
-            pools = [self._synonyms_pos(base, "n"), self._synonyms_pos(base, "v")]
-            pool = list(dict.fromkeys(pools[0] if suffix == "s" else ())) + list(pools[1])
+            # Noun synonyms take the noun tags, verb synonyms the verb tags: never an adjective.
+            by_pos = (("n", _NOUN_TAGS), ("v", _VERB_TAGS))
+            pools = [
+                (self._synonyms_pos(base, pos), kept)
+                for pos, pos_tags in by_pos
+                if (kept := [tag for tag in tags if tag in pos_tags])
+            ]
         else:
-            pool = list(self.synonyms.synonyms(base))
+            pools = [(self.synonyms.synonyms(base), tags)]
         candidates: list[str] = []
-        for cand in dict.fromkeys(c.lower() for c in pool):
-            if cand in _IRREGULAR or (self._irregular is not None and self._irregular(cand)):
-                continue
-            inflected = _inflect(cand, suffix)
-            if inflected and inflected != word and inflected not in candidates:
-                candidates.append(inflected)
+        for pool, pool_tags in pools:
+            for cand in dict.fromkeys(c.lower() for c in pool):
+                inflected = _reinflect(cand, pool_tags) if cand.isalpha() else None
+                if inflected and inflected != word and inflected not in candidates:
+                    candidates.append(inflected)
         return candidates
 
     def _phrase_edit(
@@ -689,99 +373,6 @@ class SynonymSpinner:
 
 # --------------------------------------------------------------------------- side effects
 
-_CONTRACTIONS: dict[str, str] = {
-    "i am": "i'm",
-    "you are": "you're",
-    "we are": "we're",
-    "they are": "they're",
-    "he is": "he's",
-    "she is": "she's",
-    "it is": "it's",
-    "that is": "that's",
-    "there is": "there's",
-    "what is": "what's",
-    "who is": "who's",
-    "i have": "i've",
-    "you have": "you've",
-    "we have": "we've",
-    "they have": "they've",
-    "i will": "i'll",
-    "you will": "you'll",
-    "he will": "he'll",
-    "she will": "she'll",
-    "it will": "it'll",
-    "we will": "we'll",
-    "they will": "they'll",
-    "i would": "i'd",
-    "you would": "you'd",
-    "he would": "he'd",
-    "she would": "she'd",
-    "we would": "we'd",
-    "they would": "they'd",
-    "is not": "isn't",
-    "are not": "aren't",
-    "was not": "wasn't",
-    "were not": "weren't",
-    "do not": "don't",
-    "does not": "doesn't",
-    "did not": "didn't",
-    "have not": "haven't",
-    "has not": "hasn't",
-    "had not": "hadn't",
-    "will not": "won't",
-    "would not": "wouldn't",
-    "could not": "couldn't",
-    "should not": "shouldn't",
-    "must not": "mustn't",
-    "can not": "can't",
-    "cannot": "can't",
-}
-_EXPANSIONS: dict[str, str] = {short: long for long, short in _CONTRACTIONS.items() if long != "can not"}
-_NUMBER_WORDS: dict[str, str] = {
-    word: str(value)
-    for value, word in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ]
-    )
-    if value >= 2  # "one" is mostly a pronoun ("no one", "one of"), "zero" is rare
-} | {
-    "thirty": "30",
-    "forty": "40",
-    "fifty": "50",
-    "sixty": "60",
-    "seventy": "70",
-    "eighty": "80",
-    "ninety": "90",
-    "hundreds": "100's",
-    "thousands": "1000's",
-    "millions": "1000000's",
-}
-_DIGITS_TO_WORDS: dict[str, str] = {
-    digits: word for word, digits in _NUMBER_WORDS.items() if "'" not in digits
-}
-_FIXED: dict[str, str] = {"were": "had been", "also": "additionally"}
-
 
 def _phrase_pattern(keys: Iterable[str]) -> re.Pattern[str]:
     alternatives = sorted(keys, key=len, reverse=True)
@@ -790,12 +381,21 @@ def _phrase_pattern(keys: Iterable[str]) -> re.Pattern[str]:
     return re.compile(rf"\b(?=((?:{body})\b))", re.IGNORECASE)
 
 
-_SIDE_EFFECT_RULES: tuple[tuple[re.Pattern[str], dict[str, str]], ...] = (
-    (_phrase_pattern(_CONTRACTIONS), _CONTRACTIONS),
-    (_phrase_pattern(_EXPANSIONS), _EXPANSIONS),
-    (_phrase_pattern(_NUMBER_WORDS), _NUMBER_WORDS),
-    (_phrase_pattern(_FIXED), _FIXED),
-)
+@functools.cache
+def _side_effect_rules() -> tuple[tuple[re.Pattern[str], dict[str, str]], ...]:
+    """``(pattern, table)`` for contractions, expansions, number words and fixed swaps."""
+    contractions = _word_map("contractions.tsv")
+    expansions = {short: long for long, short in contractions.items() if long != "can not"}
+    tables = (contractions, expansions, _word_map("number_words.tsv"), _word_map("fixed_swaps.tsv"))
+    return tuple((_phrase_pattern(table), table) for table in tables)
+
+
+@functools.cache
+def _digit_words() -> dict[str, str]:
+    """Digits -> number word, for the number words whose digits have no apostrophe ("100's")."""
+    return {digits: word for word, digits in _word_map("number_words.tsv").items() if "'" not in digits}
+
+
 # A bare 1-2 digit number, not part of a decimal, time, date, price, percentage, ordinal or word.
 _DIGITS_RE = re.compile(r"(?<![\w.,:$£€#/-])\d{1,2}(?![\w%°'’]|[.,:/-]\d)")
 
@@ -838,7 +438,7 @@ class SideEffectSpinner:
             return Rewrite(text, (), self.generator)
         rng = random.Random(f"{self.name}/{seed}")
         options: list[tuple[int, int, str]] = []
-        for pattern, table in _SIDE_EFFECT_RULES:
+        for pattern, table in _side_effect_rules():
             for m in pattern.finditer(text):
                 matched = m.group(1)
                 key = re.sub(r"[ \t]+", " ", matched.lower()).replace("’", "'")
@@ -847,7 +447,7 @@ class SideEffectSpinner:
                     replacement = replacement.replace("'", "’")
                 options.append((m.start(1), m.end(1), replacement))
         for m in _DIGITS_RE.finditer(text):
-            word = _DIGITS_TO_WORDS.get(m.group())
+            word = _digit_words().get(m.group())
             if word is not None:
                 options.append((m.start(), m.end(), word))
         if self.paragraph_share < 1.0:

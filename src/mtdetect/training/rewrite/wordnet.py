@@ -209,7 +209,7 @@ class WordNetSynonyms:
     and capitalised lemmas ("Adam" for "go") unless the word's own lemma in that synset is capitalised
     too ("Tuesday" -> "Tues").
 
-    Besides :meth:`synonyms`, spinners use the optional :meth:`lemmatize`, :meth:`irregular` and
+    Besides :meth:`synonyms`, spinners use the optional :meth:`lemmatize` and
     :meth:`synonyms_pos` (candidates of one part of speech, to re-inflect "officials" as a noun).
     """
 
@@ -222,7 +222,6 @@ class WordNetSynonyms:
         self.strategy: Strategy = strategy
         self._cache: dict[tuple[str, str | None], tuple[str, ...]] = {}
         self._lemma_cache: dict[str, str | None] = {}
-        self._irregular: frozenset[str] | None = None
         self._has_counts = True
 
     def synonyms(self, word: str) -> Sequence[str]:
@@ -248,17 +247,6 @@ class WordNetSynonyms:
             base = self.reader.morphy(key)
             self._lemma_cache[key] = base.lower().replace("_", " ") if base else None
         return self._lemma_cache[key]
-
-    def irregular(self, word: str) -> bool:
-        """True when WordNet's exception lists give ``word`` an irregular noun or verb inflection."""
-        if self._irregular is None:
-            bases: set[str] = set()
-            for fileid in ("noun.exc", "verb.exc"):
-                with self.reader.open(fileid) as fp:
-                    for line in fp:
-                        bases.update(b.replace("_", " ") for b in line.split()[1:])
-            self._irregular = frozenset(bases)
-        return word.lower() in self._irregular
 
     def _count(self, lemma: Lemma) -> int:
         if self.strategy != "frequent_lemma" or not self._has_counts:
