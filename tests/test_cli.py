@@ -1,4 +1,5 @@
 import csv
+import hashlib
 import io
 import json
 import random
@@ -172,6 +173,7 @@ def test_retrain_from_the_bundle_alone_compares_base_and_new(capsys, tmp_path):
     manifest = json.loads((tmp_path / "m2" / "manifest.json").read_text())
     retrained = manifest["retrained"]
     assert retrained["added_counts"] == {"original": 40, "spun": 20, "translated": 20}
+    assert [f["sha256"] for f in retrained["added_files"]] == [hashlib.sha256(extra.read_bytes()).hexdigest()]
     assert set(retrained["comparison"]) == {"your held-out data", "the base's validation rows"}
     base_rows = json.loads((base / "manifest.json").read_text())["refit"]
     # The new bundle carries the base's rows plus the added ones, so it can be refitted again.
