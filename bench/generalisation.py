@@ -63,7 +63,8 @@ RESOURCE_FAMILIES: dict[str, frozenset[str]] = {
     "wordnet": frozenset({"wordnet-random", "wordnet-first", "wordnet-frequent", "wordnet-partial"}),
     "mythes": frozenset({"thesaurus-frequency", "thesaurus-listed", "contentfarm"}),
 }
-THESAURUS_FREE = "apertium-"  # round-trip MT draws on Apertium's dictionaries, not on a thesaurus
+# Round-trip MT draws on Apertium's dictionaries and the vectors spinner on word vectors, not on a thesaurus.
+THESAURUS_FREE = ("apertium-", "vectors")
 TABLE_SOURCE = {"wordnet": "wordnet", "mythes": "thesaurus"}  # TrainConfig.synonyms name of a resource
 TEST_SPINNERS: dict[str, Callable[[float], Callable[[], Rewriter]]] = {
     "wordnet-random": lambda rate: _wordnet("random_sense", rate),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -57,6 +58,23 @@ def _contentfarm(rate: float, paragraph_share: float = 1.0) -> Callable[[], Rewr
     return build
 
 
+VECTORS_ENV = "MTDETECT_VECTORS"  # the word2vec file of the vectors-* spinners
+
+
+def _vectors(rate: float) -> Callable[[], Rewriter]:
+    def build() -> Rewriter:
+        from mtdetect.training.rewrite.vectors import VectorsUnavailable, vectors_spinner
+
+        if not os.environ.get(VECTORS_ENV):
+            raise VectorsUnavailable(
+                f"the vectors-* spinners need {VECTORS_ENV}=FILE, word vectors trained with "
+                "`python -m mtdetect.training.rewrite.vectors FILE ORIGINALS...`"
+            )
+        return vectors_spinner(Path(os.environ[VECTORS_ENV]), rate)
+
+    return build
+
+
 def _round_trip(pivot: str) -> Callable[[], Rewriter]:
     def build() -> Rewriter:
         from mtdetect.training.rewrite import ApertiumEngine, RoundTripTranslator
@@ -89,10 +107,12 @@ REWRITERS: dict[str, Callable[[], Rewriter]] = {
     # "+partial" rather than "-partial-", so that family_of() gives "contentfarm" for every rate.
     **{f"contentfarm-{pct}": _contentfarm(pct / 100) for pct in (2, 5, 10, 20, 30, 40)},
     **{f"contentfarm-{pct}+partial": _contentfarm(pct / 100, 0.5) for pct in (10, 20, 40)},
+    **{f"vectors-{round(rate * 100)}": _vectors(rate) for rate in SPIN_RATES},
     **{f"apertium-{pivot}": _round_trip(pivot) for pivot in ("spa", "cat", "glg", "epo", "hbs")},
 }
 KIND_OF = {name: "translated" if name.startswith("apertium-") else "spun" for name in REWRITERS}
-DEFAULT_SPINNERS = tuple(n for n in REWRITERS if not n.startswith("apertium-"))
+# The vectors-* spinners need a file the user trains (VECTORS_ENV), so they are asked for by name.
+DEFAULT_SPINNERS = tuple(n for n in REWRITERS if not n.startswith(("apertium-", "vectors-")))
 
 
 def family_of(name: str) -> str:

@@ -21,7 +21,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -40,7 +40,7 @@ from mtdetect.training import data as data_mod
 from mtdetect.training import metrics
 from mtdetect.training.align import covered, substituted_spans
 from mtdetect.training.finetune import FineTuneConfig, default_base, train_encoder
-from mtdetect.training.heads import choose_threshold, fit_head
+from mtdetect.training.heads import HeadKind, choose_threshold, fit_head
 from mtdetect.training.mining import learn
 from mtdetect.training.ngram_fit import fit_ngrams
 from mtdetect.training.refit import REFIT_FILE, WORD_ROWS_MAX, HeadRows, RefitRows, WordRows
@@ -66,7 +66,7 @@ class TrainConfig:
     seed: int = 0
     reference_share: float = 0.3
     val_share: float = 0.2
-    head: Literal["gbdt", "logistic"] = "gbdt"
+    head: HeadKind = "gbdt"
     max_fpr: float = 0.01
     min_words: int = 50
     lexicon_min_count: int = 2
