@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mtdetect.model.bundle import MANIFEST, read_manifest, sha256_file
+from mtdetect.model.bundle import MANIFEST, library_versions, read_manifest, sha256_file
 from mtdetect.model.detector import LABELS, Detector
 from mtdetect.model.features import FeatureExtractor
 from mtdetect.training import data as data_mod
@@ -32,6 +32,7 @@ from mtdetect.training.trainer import (
     evaluate,
     fit_head_pair,
     fit_word_scorers,
+    head_info,
     head_rows,
     word_rows,
 )
@@ -111,7 +112,8 @@ def retrain(base: Path, add: list[Path], out: Path, progress: bool = True) -> Re
     seconds = round(time.time() - started, 1)
     out.mkdir(parents=True, exist_ok=True)
     refit.save(out / REFIT_FILE)
-    detector.save(out, new_manifest(base, manifest, out, user, refit, comparison, seconds), fast)
+    record = new_manifest(base, manifest, out, user, refit, comparison, seconds, head_info(config))
+    detector.save(out, record, fast)
     return RetrainResult(detector, comparison, seconds)
 
 
@@ -145,13 +147,17 @@ def new_manifest(
     refit: RefitRows,
     comparison: dict[str, dict[str, dict[str, Any]]],
     seconds: float,
+    head: dict[str, Any],
 ) -> dict[str, Any]:
-    """The new bundle's manifest: the base's record, plus what was added and how both models compare."""
-    keep = ("libraries", "components", "head", "training")
+    """The new bundle's manifest: the base's record, plus what was added, how both models compare and
+    how the new heads were fitted."""
+    keep = ("components", "training")
     return {
         **{k: manifest[k] for k in keep if k in manifest},
         "name": out.name,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "libraries": library_versions(),
+        "head": head,
         "retrained": {
             "base": {"name": manifest.get("name"), "manifest_sha256": sha256_file(base / MANIFEST)},
             "added_files": user.files,

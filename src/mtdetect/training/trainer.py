@@ -288,10 +288,7 @@ def train(config: TrainConfig) -> TrainResult:
             ),
             *([encoder_info] if encoder else []),
         ],
-        "head": {
-            "kind": config.head,
-            "calibration": f"isotonic, on out-of-fold scores of {config.calibration_folds} group folds",
-        },
+        "head": head_info(config),
         "training": {
             "data_sha256": dataset.sha256,
             "files": dataset.files,
@@ -378,6 +375,14 @@ def fit_detector(
         fitted.rewritten_scores(), y, sources, config.max_fpr, config.calibration_folds
     )
     return Detector(extractor, fitted.head, threshold, config.min_words, encoder=encoder, ngrams=ngrams)
+
+
+def head_info(config: TrainConfig) -> dict[str, Any]:
+    """What the manifest records about how the heads were fitted."""
+    return {
+        "kind": config.head,
+        "calibration": f"isotonic, on out-of-fold scores of {config.calibration_folds} group folds",
+    }
 
 
 def fit_ngram_component(config: TrainConfig, reference: data_mod.Dataset) -> NgramModel:
