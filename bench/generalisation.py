@@ -1,7 +1,7 @@
 """Leave one resource out: train without the spinners of one thesaurus, test on a spinner built on it.
 
     python bench/generalisation.py [--folds wordnet,mythes,wikipedia,wikinews] [--n 300] [--max-rows N]
-        [--seed 0] [--work work/default] [--shared ../shared/data] [--no-lm] [--out FILE]
+        [--seed 0] [--work work/default] [--shared ../shared/data] [--no-lm] [--lm-rows 600] [--out FILE]
 
 Needs the training data built by `scripts/build_default_model.py --data-only` in --work.
 
@@ -23,11 +23,15 @@ WMT news stays in training in both, so these hold out a site and its style, not 
 
 Fold models follow the shipped recipe (same splits, head and hashed n-grams over the features) without
 the encoder: the shipped encoder was fine-tuned on rows of every resource and source, so no fold could
-reuse it and stay disjoint, and fine-tuning one per fold would take about 24 minutes each. No threshold
-is estimated; AUROC and the TPR at 1% FPR come from the test rows. Anchors, on the same rows: the
-zero-shot mean token NLL of SmolLM2-135M-Instruct over a text's first 256 tokens (higher: more likely
-rewritten; cached in work/cache/smollm2_nll.json), and the shipped model, full and `--fast`, which trained
-on both resources and both sources ("not resource-disjoint").
+reuse it and stay disjoint, and fine-tuning one per fold would take about 24 minutes each. The fold
+models' thresholds are not used; AUROC and the TPR at 1% FPR come from the test rows. Anchors, on the same
+rows: the zero-shot mean token NLL of SmolLM2-135M-Instruct over a text's first 256 tokens, and its mean
+excess over the model's entropy at each token (higher: more likely rewritten; both cached in
+work/cache/smollm2_surprisal.json), and the shipped model, full and `--fast`, which
+trained on both resources and both sources ("not resource-disjoint"). "Fold model + SmolLM2" is what the
+language model adds to the fold model: the three scores combined by a logistic regression fitted on
+`--lm-rows` of the fold's own validation rows (half originals, half spun by the fold's training
+spinners; no test row).
 """
 
 from __future__ import annotations
@@ -45,9 +49,13 @@ from pathlib import Path
 
 import numpy as np
 from heldout import REFERENCE_FILE, ROOT, SPLITS, dev_originals, row_family
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from mtdetect import Detector
 from mtdetect.model.synonyms import SynonymTable
+from mtdetect.training import data as data_mod
 from mtdetect.training.align import align
 from mtdetect.training.data import assign_split, iter_jsonl, write_jsonl
 from mtdetect.training.metrics import auroc, tpr_at_fpr
@@ -73,7 +81,7 @@ TEST_SPINNERS: dict[str, Callable[[float], Callable[[], Rewriter]]] = {
 RESOURCE_RATES = (0.04, 0.10, 0.30)
 DOMAIN_SPINNER, DOMAIN_RATE = "wordnet-random", 0.10
 NLL_TOKENS = 256
-NLL_CACHE = ROOT / "work" / "cache" / "smollm2_nll.json"
+NLL_CACHE = ROOT / "work" / "cache" / "smollm2_surprisal.json"
 MAX_FPR = 0.01
 
 
@@ -218,40 +226,51 @@ class Memo:
         return np.array([self.seen[text_key(t)] for t in texts])
 
 
-class SmolNll:
-    """Mean token NLL of SmolLM2 over a text's first NLL_TOKENS tokens, cached on disk by text hash."""
+class SmolSurprisal:
+    """SmolLM2's surprisal over a text's first NLL_TOKENS tokens: the mean token NLL, and the mean excess
+    of each token's NLL over the model's entropy at that position (how much more surprised the model is
+    than it expected to be, which varies less from one kind of text to another). Cached on disk by text."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.cache: dict[str, float] = json.loads(path.read_text()) if path.is_file() else {}
+        self.cache: dict[str, list[float]] = json.loads(path.read_text()) if path.is_file() else {}
         self.lm = None
 
-    def __call__(self, texts: list[str]) -> list[float]:
-        import torch
-
+    def __call__(self, texts: list[str]) -> list[list[float]]:
         out = []
         for k, text in enumerate(texts, start=1):
             key = f"{NLL_TOKENS}:{text_key(text)}"
             if key not in self.cache:
-                if self.lm is None:
-                    from mtdetect.model.surprisal import LanguageModel
-
-                    self.lm = LanguageModel.from_package()
-                encoded = self.lm.tokenizer(
-                    text, add_special_tokens=False, truncation=True, max_length=NLL_TOKENS
-                )
-                ids = encoded["input_ids"]
-                if len(ids) < 2:
-                    self.cache[key] = float("nan")
-                else:
-                    with torch.no_grad():
-                        batch = torch.tensor([ids])
-                        self.cache[key] = float(self.lm.model(input_ids=batch, labels=batch).loss)
+                self.cache[key] = self._measure(text)
                 if k % 100 == 0:
                     self.save()
             out.append(self.cache[key])
         self.save()
         return out
+
+    def nll(self, texts: list[str]) -> list[float]:
+        return [nll for nll, _ in self(texts)]
+
+    def excess(self, texts: list[str]) -> list[float]:
+        return [excess for _, excess in self(texts)]
+
+    def _measure(self, text: str) -> list[float]:
+        import torch
+
+        if self.lm is None:
+            from mtdetect.model.surprisal import LanguageModel
+
+            self.lm = LanguageModel.from_package()
+        ids = self.lm.tokenizer(text, add_special_tokens=False, truncation=True, max_length=NLL_TOKENS)[
+            "input_ids"
+        ]
+        if len(ids) < 2:
+            return [float("nan"), float("nan")]
+        with torch.no_grad():
+            logp = torch.log_softmax(self.lm.model(input_ids=torch.tensor([ids])).logits[0, :-1].float(), -1)
+        nll = -logp[torch.arange(len(ids) - 1), torch.tensor(ids[1:])]
+        entropy = -(logp.exp() * logp).sum(-1)
+        return [float(nll.mean()), float((nll - entropy).mean())]
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -316,6 +335,10 @@ def run_fold(
         counts = result.manifest["training"]["counts"]
         print(f"{fold.name}: trained in {trained:.0f} s on {counts}", file=sys.stderr, flush=True)
         scorers = {"fold_model": Memo(result.detector.score_many), **anchors}
+        if "smollm2_nll" in anchors and args.lm_rows:
+            scorers["fold_model+smollm2"] = Memo(
+                WithLm(scorers["fold_model"], anchors, result.val, args.lm_rows, args.seed)
+            )
         docs = test_articles(fold.test, args.shared, args.work, split_seed, args.n, args.seed)
         human = [text for _, text, _ in docs]
         results = []
@@ -346,6 +369,36 @@ def run_fold(
     return results
 
 
+class WithLm:
+    """What SmolLM2 adds to the fold model against spinning: the fold model's score (as log-odds), the mean
+    NLL and its excess over the entropy, combined by a logistic regression fitted on the fold's own
+    validation originals and spun texts (never on the test rows)."""
+
+    def __init__(
+        self, fold_model: Memo, anchors: dict[str, Memo], val: data_mod.Dataset, n: int, seed: int
+    ) -> None:
+        rng = np.random.default_rng(seed)
+        usable = [e for e in val.examples if len(e.text.split()) >= 50]
+        originals = [e for e in usable if e.label == "original"]
+        rewritten = [e for e in usable if e.label == "spun"]
+        chosen = [group[i] for group in (originals, rewritten) for i in rng.permutation(len(group))[: n // 2]]
+        self.fold_model, self.lm = fold_model, [anchors["smollm2_nll"], anchors["smollm2_excess"]]
+        x, y = self._x([e.text for e in chosen]), np.array([e.label == "spun" for e in chosen])
+        ok = ~np.isnan(x).any(axis=1)
+        self.model = make_pipeline(StandardScaler(), LogisticRegression()).fit(x[ok], y[ok])
+
+    def _x(self, texts: list[str]) -> np.ndarray:
+        p = np.clip(self.fold_model(texts), 1e-4, 1 - 1e-4)
+        return np.column_stack([np.log(p / (1 - p)), *(signal(texts) for signal in self.lm)])
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        x = self._x(texts)
+        ok = ~np.isnan(x).any(axis=1)
+        out = np.full(len(texts), np.nan)
+        out[ok] = self.model.predict_proba(x[ok])[:, 1]
+        return out
+
+
 def _cell(row: dict, scorer: str, metric: str) -> str:
     value = row.get(scorer, {}).get(metric)
     return "–" if value is None else f"{value:.3f}"
@@ -355,7 +408,9 @@ def print_table(protocol: str, rows: list[dict], scorers: list[str]) -> None:
     """One Markdown table of the rows of a protocol."""
     labels = {
         "fold_model": "fold model",
+        "fold_model+smollm2": "fold model + SmolLM2",
         "smollm2_nll": "SmolLM2 NLL",
+        "smollm2_excess": "SmolLM2 NLL over entropy",
         "shipped": "shipped (not resource-disjoint)",
         "shipped_fast": "shipped --fast (not resource-disjoint)",
     }
@@ -395,6 +450,12 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=300, help="test articles per fold")
     parser.add_argument("--max-rows", type=int, help="cap each fold's training rows (whole groups, seeded)")
     parser.add_argument("--no-lm", action="store_true", help="skip the SmolLM2 anchor")
+    parser.add_argument(
+        "--lm-rows",
+        type=int,
+        default=600,
+        help="fold validation rows that fit the fold model + SmolLM2 combination (0: none)",
+    )
     parser.add_argument("--out", type=Path, help="write the results as JSON lines")
     args = parser.parse_args()
     check_families()
@@ -405,7 +466,8 @@ def main() -> int:
     shipped = Detector.load()
     anchors = {"shipped": Memo(shipped.score_many), "shipped_fast": Memo(Detector.load(fast=True).score_many)}
     if not args.no_lm:
-        anchors = {"smollm2_nll": Memo(SmolNll(NLL_CACHE)), **anchors}
+        lm = SmolSurprisal(NLL_CACHE)
+        anchors = {"smollm2_nll": Memo(lm.nll), "smollm2_excess": Memo(lm.excess), **anchors}
     # The Wikipedia test articles must lie in the shipped model's own validation split.
     split_seed = shipped.manifest["training"]["config"]["seed"]
     built: dict[str, Rewriter] = {}
@@ -414,7 +476,11 @@ def main() -> int:
         results += run_fold(FOLDS[name], args, anchors, split_seed, built)
         if args.out:
             write_jsonl(results, args.out)
-    scorers = ["fold_model", *anchors]
+    scorers = [
+        "fold_model",
+        *(["fold_model+smollm2"] if "smollm2_nll" in anchors and args.lm_rows else []),
+        *anchors,
+    ]
     for protocol in ("resource", "domain"):
         rows = [r for r in results if r["protocol"] == protocol]
         if rows:
