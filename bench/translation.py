@@ -6,8 +6,10 @@ Needs `scripts/build_default_model.py --data-only` (the training rows and their 
 model is fitted on the training recipe's rows without anything of the held-out resource: for a source
 language, no WMT row of it, and for German also no Europarl, for Chinese no TED; for a year, no WMT row of
 that year; for the engine family, no output of an `Online-*` system. Fitted per fold: the n-gram
-component (on the reference split) and both heads (on at most `--fit-rows` rows of the fit split, so that
-folds stay affordable; the shipped heads see all of them). Fixed across folds: the document features,
+component (on the reference split) and the heads (on at most `--fit-rows` rows of the fit split, so that
+folds stay affordable; the shipped heads see all of them): the model's and `--fast`'s, and for the
+ablation table heads without the n-grams, without the features, and on the features alone, beside the
+n-gram component's own score. Fixed across folds: the document features,
 whose tables hold no WMT translation (the collocation table reads English-original text only), and the
 shipped model's encoder, reused frozen from the previous model, which never saw WMT but was fine-tuned on
 Europarl (from German) and TED (from Chinese): for those two folds only the features-only head
@@ -117,8 +119,20 @@ class Columns:
         return np.array([self.dense_index[r.text] for r in rows], dtype=int)
 
 
+# The heads each fold fits, by the components whose columns they read: the model, `--fast`, and the
+# ablation (each component left out, and the features alone).
+HEADS = {
+    "full": ("features", "ngrams", "encoder"),
+    "fast": ("features", "ngrams"),
+    "no n-grams": ("features", "encoder"),
+    "no features": ("ngrams", "encoder"),
+    "features only": ("features",),
+}
+ABLATION = ("full", "no n-grams", "fast", "no features", "features only", "n-grams only")
+
+
 class FoldModel:
-    """The n-gram component and both heads, fitted on one fold's training rows."""
+    """The n-gram component and the heads of HEADS, fitted on one fold's training rows."""
 
     def __init__(self, cols: Columns, reference: list[Row], fit: list[Row], seed: int) -> None:
         ref = cols.rows(reference)
@@ -126,19 +140,29 @@ class FoldModel:
             cols.hashed[ref], [r.label for r in reference], [r.source for r in reference], cols.settings, 10.0
         )
         y, groups = np.array([r.label for r in fit]), np.array([r.group for r in fit])
-        self.fast = fit_head("gbdt", seed, self._x(cols, fit, False), y, groups, FOLDS).head
-        self.full = fit_head("gbdt", seed, self._x(cols, fit, True), y, groups, FOLDS).head
+        parts = self._parts(cols, fit)
+        self.heads = {
+            name: fit_head("gbdt", seed, np.hstack([parts[c] for c in used]), y, groups, FOLDS).head
+            for name, used in HEADS.items()
+        }
 
-    def _x(self, cols: Columns, rows: list[Row], encoder: bool) -> np.ndarray:
+    def _parts(self, cols: Columns, rows: list[Row]) -> dict[str, np.ndarray]:
         dense = cols.dense_rows(rows)
-        parts = [cols.features[dense], hashed_columns(self.ngrams, cols.hashed[cols.rows(rows)])]
-        return np.hstack([*parts, cols.encoder[dense]] if encoder else parts)
+        return {
+            "features": cols.features[dense],
+            "ngrams": hashed_columns(self.ngrams, cols.hashed[cols.rows(rows)]),
+            "encoder": cols.encoder[dense],
+        }
 
     def scores(self, cols: Columns, rows: list[Row]) -> dict[str, np.ndarray]:
-        return {
-            head: 1.0 - model.predict_proba(self._x(cols, rows, head == "full"))[:, 0]
-            for head, model in (("fast", self.fast), ("full", self.full))
+        """Each head's rewritten-score, and the n-gram component's own translated log-odds."""
+        parts = self._parts(cols, rows)
+        out = {
+            name: 1.0 - self.heads[name].predict_proba(np.hstack([parts[c] for c in used]))[:, 0]
+            for name, used in HEADS.items()
         }
+        out["n-grams only"] = parts["ngrams"][:, list(self.ngrams.outputs).index("ngram_translated")]
+        return out
 
 
 def tfidf_baseline(train: list[Row]) -> Callable[[list[Row]], np.ndarray]:
@@ -187,7 +211,7 @@ def run_fold(
     for test, (mt, human) in tests.items():
         row = {"fold": name, "test": test, "n_mt": len(mt), "n_human": len(human)}
         fs, hs = fold.scores(ctx["cols"], mt), fold.scores(ctx["cols"], human)
-        for head in ("full", "fast"):
+        for head in ABLATION:
             row[head] = measure(fs[head], hs[head])
         row["tfidf"] = measure(baseline(mt), baseline(human))
         row["previous"] = measure(ctx["previous"](mt), ctx["previous"](human))
@@ -211,14 +235,35 @@ def table(rows: list[dict], title: str) -> str:
     return "\n".join(lines)
 
 
-def medians(rows: list[dict], test: str) -> str:
+def median_cells(rows: list[dict], test: str, keys: tuple[str, ...]) -> list[str]:
     chosen = [r for r in rows if r["test"] == test]
     cells = []
-    for k in ("full", "fast", "tfidf", "previous"):
+    for k in keys:
         a = statistics.median(r[k][0] for r in chosen)
         t = statistics.median(r[k][1] for r in chosen)
         cells.append(f"{a:.3f} / {t:.3f}")
-    return f"| median | {test} | | " + " | ".join(cells) + " |"
+    return cells
+
+
+def medians(rows: list[dict], test: str) -> str:
+    return (
+        f"| median | {test} | | "
+        + " | ".join(median_cells(rows, test, ("full", "fast", "tfidf", "previous")))
+        + " |"
+    )
+
+
+def ablation(rows: list[dict]) -> str:
+    """Medians over the leave-one-language-out folds of each head of HEADS and the n-gram component alone."""
+    lines = [
+        "### What each component adds (medians over the leave-one-language-out folds)",
+        "",
+        "| test | " + " | ".join(ABLATION) + " |",
+        "|---|" + "---:|" * len(ABLATION),
+    ]
+    for test in ("vs English originals", "vs its human translations"):
+        lines.append(f"| {test} | " + " | ".join(median_cells(rows, test, ABLATION)) + " |")
+    return "\n".join(lines)
 
 
 def false_alarms(detector: Detector, controls: dict[str, list[str]]) -> str:
@@ -303,6 +348,7 @@ def main() -> int:
         body += "\n" + medians(language_rows, "vs English originals")
         body += "\n" + medians(language_rows, "vs its human translations")
         report.append(body)
+        report.append(ablation(language_rows))
     other = [r for r in results if r not in language_rows]
     if other:
         report.append(table(other, "Leave one year out; leave the online engines out"))
