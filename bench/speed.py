@@ -206,6 +206,12 @@ def main() -> int:
             timed_together([[*cli, "--threads", "1", *half] for half in halves]) for _ in range(args.repeats)
         ]
         alone = [timed_run([*cli, "--threads", "2", str(folder)])[0] for _ in range(args.repeats)]
+        out = folder.parent / f"{folder.name}-rows.jsonl"
+        timed_run([*cli, "--fast", str(folder), "-o", str(out)])
+        resume = [
+            timed_run([*cli, str(folder), "-o", str(out), "--resume"])[0] for _ in range(args.first_runs)
+        ]
+        out.unlink()
         starts = {mode: startup(args.model, mode, folder / "00000.txt") for mode in ("full", "fast")}
         texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
         tokens = {"full": encoder_tokens(args.model, texts), "fast": 0}
@@ -233,6 +239,10 @@ def main() -> int:
     for mode, runs in first_python.items():
         call = "mtdetect.score(text)" if mode == "full" else "mtdetect.score(text, fast=True)"
         print(f'| `python -c "import mtdetect; {call}"` | {statistics.median(r[0] for r in runs):.2f} |')
+    print(
+        f"| `mtdetect score FOLDER -o OUT --resume` with all {args.n} files already in OUT "
+        f"| {statistics.median(resume):.2f} |"
+    )
     pair, single = args.n / statistics.median(together), args.n / statistics.median(alone)
     print(
         f"\n| {args.n} articles, full model (median of {args.repeats}) | articles/s |\n|---|---:|\n"
