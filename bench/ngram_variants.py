@@ -29,22 +29,19 @@ from sklearn.linear_model import LogisticRegression
 from translation import ALSO_FROM, Row, measure, subsample, test_rows, training_rows
 
 from mtdetect import Detector
+from mtdetect.model.ngrams import NgramSettings
 from mtdetect.model.text import Parsed
 from mtdetect.training import data as data_mod
-from mtdetect.training.ngram_fit import hashed_matrix, stream_weights
+from mtdetect.training.ngram_fit import fit_hashed, hashed_columns, hashed_matrix
 
 Scorer = Callable[[sparse.csr_matrix], np.ndarray]
 
 
-def multinomial(x: sparse.csr_matrix, rows: list[Row]) -> Scorer:
-    labels = [r.label for r in rows]
-    model = LogisticRegression(C=10.0, max_iter=300)
-    model.fit(x, labels, sample_weight=stream_weights(labels, [r.source for r in rows]))
-    k = list(model.classes_)
-    return lambda z: (
-        model.decision_function(z)[:, k.index("translated")]
-        - model.decision_function(z)[:, k.index("original")]
-    )
+def multinomial(x: sparse.csr_matrix, rows: list[Row], settings: NgramSettings) -> Scorer:
+    """The shipped component's form (`fit_hashed`): its translated-vs-original log-odds column."""
+    model = fit_hashed(x, [r.label for r in rows], [r.source for r in rows], settings, 10.0)
+    k = list(model.outputs).index("ngram_translated")
+    return lambda z: hashed_columns(model, z)[:, k]
 
 
 def binary(x: sparse.csr_matrix, rows: list[Row], idf: np.ndarray | None = None) -> Scorer:
@@ -61,15 +58,15 @@ def binary(x: sparse.csr_matrix, rows: list[Row], idf: np.ndarray | None = None)
 
 
 def variants(
-    matrix: Callable[[list[Row]], sparse.csr_matrix], ref: list[Row], fit: list[Row]
+    matrix: Callable[[list[Row]], sparse.csr_matrix], ref: list[Row], fit: list[Row], settings: NgramSettings
 ) -> dict[str, Scorer]:
     both = ref + fit
     human_or_mt = [r for r in both if r.label != "spun"]
     df = np.asarray((matrix(both) > 0).sum(axis=0)).ravel()
     idf = np.log((1 + len(both)) / (1 + df)) + 1
     return {
-        "current (multinomial, reference)": multinomial(matrix(ref), ref),
-        "multinomial, reference + fit": multinomial(matrix(both), both),
+        "current (multinomial, reference)": multinomial(matrix(ref), ref, settings),
+        "multinomial, reference + fit": multinomial(matrix(both), both, settings),
         "binary, reference + fit": binary(matrix(human_or_mt), human_or_mt),
         "binary + IDF, reference + fit": binary(matrix(human_or_mt), human_or_mt, idf),
     }
@@ -107,7 +104,7 @@ def main() -> int:
         fit = subsample([r for r in train["fit"] if not excluded(r)], args.fit_rows, 0)
         mt = [r for r in pool if r.language == lang and r.label == "translated"]
         human = [r for r in pool if r.language == lang and r.source == "wmt/human_translation"]
-        for name, score in variants(matrix, ref, fit).items():
+        for name, score in variants(matrix, ref, fit, settings).items():
             cells = [measure(score(matrix(mt)), score(matrix(other))) for other in (english, human)]
             for test, cell in zip(("en", "ht"), cells, strict=True):
                 results.setdefault((name, test), []).append(cell)
