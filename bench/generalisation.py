@@ -1,7 +1,7 @@
 """Leave one resource out: train without the spinners of one thesaurus, test on a spinner built on it.
 
     python bench/generalisation.py [--folds wordnet,mythes,wikipedia,wikinews] [--n 300] [--max-rows N]
-        [--seed 0] [--work work/default] [--shared ../shared/data] [--no-lm] [--lm-rows 600] [--out FILE]
+        [--seed 0] [--work work/default] [--shared ../shared/data] [--no-lm] [--out FILE]
 
 Needs the training data built by `scripts/build_default_model.py --data-only` in --work.
 
@@ -16,8 +16,9 @@ from WordNet, so the two resources share many synonym pairs: the last column giv
 spinner's one-word swaps that the fold's own synonym table lists. The hand-written built-in lexicon stays.
 
 Domain folds: a spinner that is in training (WordNet random-sense, 10%) on a source that is not:
-- wikipedia: no Wikipedia row (the collocation reference texts included); the test articles are Wikipedia
-  originals of the validation split, which the shipped model never trained on either;
+- wikipedia: no Wikipedia row (the collocation reference texts included) and no vectors-* row (its word
+  vectors were trained on Wikipedia); the test articles are Wikipedia originals of the validation split,
+  which the shipped model never trained on either;
 - wikinews: no Wikinews row; the test articles are Wikinews dev.
 WMT news stays in training in both, so these hold out a site and its style, not news as a genre.
 
@@ -28,36 +29,33 @@ models' thresholds are not used; AUROC and the TPR at 1% FPR come from the test 
 rows: the zero-shot mean token NLL of SmolLM2-135M-Instruct over a text's first 256 tokens, and its mean
 excess over the model's entropy at each token (higher: more likely rewritten; both cached in
 work/cache/smollm2_surprisal.json), and the shipped model, full and `--fast`, which
-trained on both resources and both sources ("not resource-disjoint"). "Fold model + SmolLM2" is what the
-language model adds to the fold model: the three scores combined by a logistic regression fitted on
-`--lm-rows` of the fold's own validation rows (half originals, half spun by the fold's training
-spinners; no test row).
+trained on both resources and both sources ("not resource-disjoint"). "Fold model + SmolLM2" is the fold
+model with a deep head (`--deep`), fitted as the shipped one is (`training/deep_fit.py`: the fold model's
+log-odds and SmolLM2's surprisal, on a stream sample of the fold's own validation rows; no test row).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from heldout import REFERENCE_FILE, ROOT, SPLITS, dev_originals, row_family
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from mtdetect import Detector
 from mtdetect.model.synonyms import SynonymTable
+from mtdetect.model.text import Parsed
 from mtdetect.training import data as data_mod
 from mtdetect.training.align import align
 from mtdetect.training.data import assign_split, iter_jsonl, write_jsonl
+from mtdetect.training.deep_fit import PER_STREAM, SurprisalCache, fit_deep_head, stream_sample
 from mtdetect.training.metrics import auroc, tpr_at_fpr
 from mtdetect.training.pairs import FAMILIES, _thesaurus, _wordnet, make_pairs
 from mtdetect.training.rewrite import Rewriter
@@ -114,12 +112,17 @@ def resource_fold(resource: str, spinner: str) -> Fold:
     )
 
 
+# Families whose resource is learnt from a source's text: the vectors-* spinners' word vectors are
+# trained on Wikipedia articles, so the wikipedia fold drops their rows too.
+LEARNT_FROM = {"wikipedia": frozenset({"vectors"})}
+
+
 def domain_fold(source: str, test: str) -> Fold:
     """Train without the rows of `source`, with the shipped tables; test a spinner in training."""
     return Fold(
         source,
         "domain",
-        frozenset(),
+        LEARNT_FROM.get(source, frozenset()),
         frozenset({source}),
         "wordnet+thesaurus",
         DOMAIN_SPINNER,
@@ -226,59 +229,6 @@ class Memo:
         return np.array([self.seen[text_key(t)] for t in texts])
 
 
-class SmolSurprisal:
-    """SmolLM2's surprisal over a text's first NLL_TOKENS tokens: the mean token NLL, and the mean excess
-    of each token's NLL over the model's entropy at that position (how much more surprised the model is
-    than it expected to be, which varies less from one kind of text to another). Cached on disk by text."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.cache: dict[str, list[float]] = json.loads(path.read_text()) if path.is_file() else {}
-        self.lm = None
-
-    def __call__(self, texts: list[str]) -> list[list[float]]:
-        out = []
-        for k, text in enumerate(texts, start=1):
-            key = f"{NLL_TOKENS}:{text_key(text)}"
-            if key not in self.cache:
-                self.cache[key] = self._measure(text)
-                if k % 100 == 0:
-                    self.save()
-            out.append(self.cache[key])
-        self.save()
-        return out
-
-    def nll(self, texts: list[str]) -> list[float]:
-        return [nll for nll, _ in self(texts)]
-
-    def excess(self, texts: list[str]) -> list[float]:
-        return [excess for _, excess in self(texts)]
-
-    def _measure(self, text: str) -> list[float]:
-        import torch
-
-        if self.lm is None:
-            from mtdetect.model.surprisal import LanguageModel
-
-            self.lm = LanguageModel.from_package()
-        ids = self.lm.tokenizer(text, add_special_tokens=False, truncation=True, max_length=NLL_TOKENS)[
-            "input_ids"
-        ]
-        if len(ids) < 2:
-            return [float("nan"), float("nan")]
-        with torch.no_grad():
-            logp = torch.log_softmax(self.lm.model(input_ids=torch.tensor([ids])).logits[0, :-1].float(), -1)
-        nll = -logp[torch.arange(len(ids) - 1), torch.tensor(ids[1:])]
-        entropy = -(logp.exp() * logp).sum(-1)
-        return [float(nll.mean()), float((nll - entropy).mean())]
-
-    def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".partial")
-        tmp.write_text(json.dumps(self.cache))
-        tmp.replace(self.path)
-
-
 def listed_share(pairs: list[dict], table: SynonymTable) -> float | None:
     """Share of the one-word swaps of `pairs` whose replacement `table` lists for the original word."""
     swaps = [
@@ -312,7 +262,12 @@ def spun_rows(spinner: str, rate: float, docs: list[tuple], seed: int, built: di
 
 
 def run_fold(
-    fold: Fold, args: argparse.Namespace, anchors: dict[str, Memo], split_seed: int, built: dict
+    fold: Fold,
+    args: argparse.Namespace,
+    anchors: dict[str, Memo],
+    lm: SurprisalCache | None,
+    split_seed: int,
+    built: dict,
 ) -> list[dict]:
     """Train the fold's model and measure it and the anchors on every rate of its test spinner."""
     started = time.time()
@@ -335,10 +290,8 @@ def run_fold(
         counts = result.manifest["training"]["counts"]
         print(f"{fold.name}: trained in {trained:.0f} s on {counts}", file=sys.stderr, flush=True)
         scorers = {"fold_model": Memo(result.detector.score_many), **anchors}
-        if "smollm2_nll" in anchors and args.lm_rows:
-            scorers["fold_model+smollm2"] = Memo(
-                WithLm(scorers["fold_model"], anchors, result.val, args.lm_rows, args.seed)
-            )
+        if lm is not None:
+            scorers["fold_model+smollm2"] = Memo(WithLm(result.detector, lm, result.val, args.seed))
         docs = test_articles(fold.test, args.shared, args.work, split_seed, args.n, args.seed)
         human = [text for _, text, _ in docs]
         results = []
@@ -370,32 +323,27 @@ def run_fold(
 
 
 class WithLm:
-    """What SmolLM2 adds to the fold model against spinning: the fold model's score (as log-odds), the mean
-    NLL and its excess over the entropy, combined by a logistic regression fitted on the fold's own
-    validation originals and spun texts (never on the test rows)."""
+    """The fold model with its deep head: `training/deep_fit.py` as the shipped bundle's, fitted on a
+    stream sample of the fold's own validation rows (never on the test rows), over the fold model's
+    probabilities and SmolLM2's surprisal."""
 
-    def __init__(
-        self, fold_model: Memo, anchors: dict[str, Memo], val: data_mod.Dataset, n: int, seed: int
-    ) -> None:
-        rng = np.random.default_rng(seed)
-        usable = [e for e in val.examples if len(e.text.split()) >= 50]
-        originals = [e for e in usable if e.label == "original"]
-        rewritten = [e for e in usable if e.label == "spun"]
-        chosen = [group[i] for group in (originals, rewritten) for i in rng.permutation(len(group))[: n // 2]]
-        self.fold_model, self.lm = fold_model, [anchors["smollm2_nll"], anchors["smollm2_excess"]]
-        x, y = self._x([e.text for e in chosen]), np.array([e.label == "spun" for e in chosen])
-        ok = ~np.isnan(x).any(axis=1)
-        self.model = make_pipeline(StandardScaler(), LogisticRegression()).fit(x[ok], y[ok])
-
-    def _x(self, texts: list[str]) -> np.ndarray:
-        p = np.clip(self.fold_model(texts), 1e-4, 1 - 1e-4)
-        return np.column_stack([np.log(p / (1 - p)), *(signal(texts) for signal in self.lm)])
+    def __init__(self, detector: Detector, lm: SurprisalCache, val: data_mod.Dataset, seed: int) -> None:
+        scorable = data_mod.long_enough(val.examples, TrainConfig.min_words)
+        rows = stream_sample(scorable, PER_STREAM, seed)
+        self.detector, self.lm = detector, lm
+        labels = np.array([e.label for e in rows])
+        groups, sources = np.array([e.group for e in rows]), np.array([e.source for e in rows])
+        proba = detector.predict_proba([Parsed.of(e.text) for e in rows])
+        prior = dict(Counter(e.label for e in scorable))
+        surprisal = lm([e.text for e in rows])
+        self.head = fit_deep_head(proba, surprisal, labels, groups, sources, NLL_TOKENS, prior)[0]
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        x = self._x(texts)
-        ok = ~np.isnan(x).any(axis=1)
-        out = np.full(len(texts), np.nan)
-        out[ok] = self.model.predict_proba(x[ok])[:, 1]
+        out = self.detector.score_many(texts)  # NaN where the detector would not score the text
+        scorable = np.flatnonzero(~np.isnan(out))
+        picked = [texts[i] for i in scorable]
+        proba = self.detector.predict_proba([Parsed.of(t) for t in picked])
+        out[scorable] = self.head.rewritten(proba, self.lm(picked))
         return out
 
 
@@ -449,13 +397,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0, help="test articles, spinners, row cap, fold training")
     parser.add_argument("--n", type=int, default=300, help="test articles per fold")
     parser.add_argument("--max-rows", type=int, help="cap each fold's training rows (whole groups, seeded)")
-    parser.add_argument("--no-lm", action="store_true", help="skip the SmolLM2 anchor")
-    parser.add_argument(
-        "--lm-rows",
-        type=int,
-        default=600,
-        help="fold validation rows that fit the fold model + SmolLM2 combination (0: none)",
-    )
+    parser.add_argument("--no-lm", action="store_true", help="skip the SmolLM2 anchor and the deep heads")
     parser.add_argument("--out", type=Path, help="write the results as JSON lines")
     args = parser.parse_args()
     check_families()
@@ -465,20 +407,24 @@ def main() -> int:
     started = time.time()
     shipped = Detector.load()
     anchors = {"shipped": Memo(shipped.score_many), "shipped_fast": Memo(Detector.load(fast=True).score_many)}
-    if not args.no_lm:
-        lm = SmolSurprisal(NLL_CACHE)
-        anchors = {"smollm2_nll": Memo(lm.nll), "smollm2_excess": Memo(lm.excess), **anchors}
+    lm = None if args.no_lm else SurprisalCache(NLL_CACHE, NLL_TOKENS)
+    if lm is not None:
+        anchors = {
+            "smollm2_nll": Memo(lambda texts: lm(texts)[:, 0]),
+            "smollm2_excess": Memo(lambda texts: lm(texts)[:, 1]),
+            **anchors,
+        }
     # The Wikipedia test articles must lie in the shipped model's own validation split.
     split_seed = shipped.manifest["training"]["config"]["seed"]
     built: dict[str, Rewriter] = {}
     results: list[dict] = []
     for name in args.folds.split(","):
-        results += run_fold(FOLDS[name], args, anchors, split_seed, built)
+        results += run_fold(FOLDS[name], args, anchors, lm, split_seed, built)
         if args.out:
             write_jsonl(results, args.out)
     scorers = [
         "fold_model",
-        *(["fold_model+smollm2"] if "smollm2_nll" in anchors and args.lm_rows else []),
+        *(["fold_model+smollm2"] if lm is not None else []),
         *anchors,
     ]
     for protocol in ("resource", "domain"):

@@ -1,12 +1,13 @@
 """Speed of `mtdetect score` on Wikinews dev articles: articles/s, tokens/s, peak memory, first result.
 
     python bench/speed.py [--n 500] [--repeats 3] [--first-runs 5] [--model DIR] [--shared ../shared/data]
-                          [--evidence]
+                          [--evidence] [--deep]
 
 Each repeat runs the real command line in a fresh process over the same folder of .txt files and
 measures wall time; peak RSS comes from the child's rusage. "First result" is a fresh process that
 imports mtdetect, loads the model and scores one article. Both modes are measured: the full model
-and `--fast` (feature-only head); with `--evidence`, also the full model writing evidence spans.
+and `--fast` (feature-only head); with `--evidence`, also the full model writing evidence spans, and with
+`--deep`, the full model scoring with its deep head (SmolLM2 reads each article's first 256 tokens).
 Medians over the repeats are printed as a Markdown table, then:
 - time to first result: the median wall time over `--first-runs` fresh processes of `mtdetect score`
   on one article (full and `--fast`), and of `python -c "import mtdetect; mtdetect.score(text)"`;
@@ -176,6 +177,7 @@ def main() -> int:
     parser.add_argument("--model", type=Path)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--evidence", action="store_true", help="also time the full model with --evidence")
+    parser.add_argument("--deep", action="store_true", help="also time the full model with --deep")
     args = parser.parse_args()
     if not (args.shared / "wikinews" / "dev.jsonl").is_file():
         print(f"no Wikinews dev set under {args.shared}", file=sys.stderr)
@@ -187,7 +189,10 @@ def main() -> int:
         # Children are timed before this process loads anything: a forked child's peak RSS counts the
         # parent's memory at the fork.
         measured = {}
-        modes = [("full", []), ("fast", ["--fast"])] + [("full --evidence", ["--evidence"])] * args.evidence
+        modes = [("full", []), ("fast", ["--fast"])]
+        modes += [("full --evidence", ["--evidence"])] * args.evidence + [
+            ("full --deep", ["--deep"])
+        ] * args.deep
         for mode, flags in modes:
             score = [sys.executable, "-m", "mtdetect", "score", str(folder), "-q", *model, *flags]
             one = [sys.executable, "-m", "mtdetect", "score", str(folder / "00000.txt"), "-q", *model, *flags]
@@ -215,7 +220,8 @@ def main() -> int:
         starts = {mode: startup(args.model, mode, folder / "00000.txt") for mode in ("full", "fast")}
         texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
         tokens = {"full": encoder_tokens(args.model, texts), "fast": 0}
-        tokens["full --evidence"] = tokens["full"]  # as read for the score; evidence reads every window
+        # As read for the score; evidence reads every window, and --deep's language model has its own tokens.
+        tokens["full --evidence"] = tokens["full --deep"] = tokens["full"]
         print(
             "| mode | articles | words | encoder tokens | median s | articles/s | words/s | encoder tokens/s "
             "| after start-up, articles/s | peak RSS MB | first result s |"
@@ -234,7 +240,9 @@ def main() -> int:
         analyzed, analyze_median, analyze_max = analyze_seconds(args.model, args.shared)
     print(f"\n| time to first result (median of {args.first_runs} fresh processes) | seconds |\n|---|---:|")
     for mode, (_, first) in measured.items():
-        flags = {"full": "", "fast": " --fast", "full --evidence": " --evidence"}[mode]
+        flags = {"full": "", "fast": " --fast", "full --evidence": " --evidence", "full --deep": " --deep"}[
+            mode
+        ]
         print(f"| `mtdetect score{flags} ONE_FILE` | {statistics.median(r[0] for r in first):.2f} |")
     for mode, runs in first_python.items():
         call = "mtdetect.score(text)" if mode == "full" else "mtdetect.score(text, fast=True)"

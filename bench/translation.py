@@ -5,9 +5,10 @@
 Needs `scripts/build_default_model.py --data-only` (the training rows and their splits). For each fold, a
 model is fitted on the training recipe's rows without anything of the held-out resource: for a source
 language, no WMT row of it, and for German also no Europarl, for Chinese no TED; for a year, no WMT row of
-that year; for the engine family, no output of an `Online-*` system. Fitted per fold: the n-gram
-component (on the reference split) and the heads (on at most `--fit-rows` rows of the fit split, so that
-folds stay affordable; the shipped heads see all of them): the model's and `--fast`'s, and for the
+that year; for the engine family, no output of an `Online-*` system. Fitted per fold, as the recipe
+fits them: the n-gram component (on the reference split and the fit rows, which get out-of-fold columns)
+and the heads (on at most `--fit-rows` rows of the fit split, so that folds stay affordable; the shipped
+heads see all of them): the model's and `--fast`'s, and for the
 ablation table heads without the n-grams, without the features, and on the features alone, beside the
 n-gram component's own score. Fixed across folds: the document features,
 whose tables hold no WMT translation (the collocation table reads English-original text only), and the
@@ -43,7 +44,8 @@ from mtdetect.training import corpora
 from mtdetect.training import data as data_mod
 from mtdetect.training.heads import fit_head
 from mtdetect.training.metrics import auroc, tpr_at_fpr
-from mtdetect.training.ngram_fit import fit_hashed, hashed_columns, hashed_matrix
+from mtdetect.training.ngram_fit import cross_fit, hashed_columns, hashed_matrix
+from mtdetect.training.trainer import TrainConfig
 
 LANGUAGES = ("cs", "de", "ja", "ru", "zh", "uk", "ha", "is")
 ALSO_FROM = {"de": "europarl/", "zh": "ted/"}  # other training corpora translated from that language
@@ -135,12 +137,19 @@ class FoldModel:
     """The n-gram component and the heads of HEADS, fitted on one fold's training rows."""
 
     def __init__(self, cols: Columns, reference: list[Row], fit: list[Row], seed: int) -> None:
-        ref = cols.rows(reference)
-        self.ngrams = fit_hashed(
-            cols.hashed[ref], [r.label for r in reference], [r.source for r in reference], cols.settings, 10.0
+        both = reference + fit
+        held = np.r_[np.zeros(len(reference), dtype=bool), np.ones(len(fit), dtype=bool)]
+        self.ngrams, fit_ngrams = cross_fit(
+            cols.hashed[cols.rows(both)],
+            [r.label for r in both],
+            [r.group for r in both],
+            held,
+            cols.settings,
+            TrainConfig.ngram_c,
+            TrainConfig.ngram_folds,
         )
         y, groups = np.array([r.label for r in fit]), np.array([r.group for r in fit])
-        parts = self._parts(cols, fit)
+        parts = {**self._parts(cols, fit), "ngrams": fit_ngrams}
         self.heads = {
             name: fit_head("gbdt", seed, np.hstack([parts[c] for c in used]), y, groups, FOLDS).head
             for name, used in HEADS.items()

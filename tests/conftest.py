@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from mtdetect.model.surprisal import LanguageModel
 from mtdetect.training.trainer import TrainConfig, train
 
 SUBJECTS = ["the minister", "the company", "police", "the council", "researchers", "the team", "officials"]
@@ -161,3 +162,37 @@ def bundle(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
     out = tmp_path_factory.mktemp("models") / "tiny"
     train(TrainConfig(data=[corpus], out=out, head="logistic", min_words=20, synonyms="none", progress=False))
     return out
+
+
+LM_TEXT = "The minister said that the plan would go ahead. Officials said the minister denied it."
+
+
+@pytest.fixture(scope="session")
+def tiny_lm(tmp_path_factory: pytest.TempPathFactory, corpus_texts: list[str]) -> LanguageModel:
+    """A randomly initialised two-layer Llama with a byte-level BPE tokenizer trained on the corpus."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    texts = [*corpus_texts, LM_TEXT]
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    tok.train_from_iterator(
+        texts,
+        trainers.BpeTrainer(
+            vocab_size=400, special_tokens=["<s>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+        ),
+    )
+    folder = tmp_path_factory.mktemp("lm") / "tiny-llama"
+    PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>").save_pretrained(str(folder))
+    config = LlamaConfig(
+        vocab_size=tok.get_vocab_size(),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=1024,
+    )
+    LlamaForCausalLM(config).save_pretrained(str(folder))
+    return LanguageModel.load(folder)

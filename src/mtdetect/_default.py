@@ -1,3 +1,3 @@
 """The SHA-256 of the shipped model's manifest.json, written by scripts/build_default_model.py."""
 
-DEFAULT_MANIFEST_SHA256 = "dfd1751828ee9d503ae5881232ffef9f9639f3cf881363838b153e88a374a9df"
+DEFAULT_MANIFEST_SHA256 = "5b502cfe9895ebc57b41736650f0b8bae5ec4bde1101800522968206962fd06f"

