@@ -41,7 +41,7 @@ import hashlib
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +55,7 @@ from mtdetect.model.text import Parsed
 from mtdetect.training import data as data_mod
 from mtdetect.training.align import align
 from mtdetect.training.data import assign_split, iter_jsonl, write_jsonl
-from mtdetect.training.deep_fit import PER_STREAM, SurprisalCache, fit_deep_head, stream_sample
+from mtdetect.training.deep_fit import SurprisalCache, fit_on_validation
 from mtdetect.training.metrics import auroc, tpr_at_fpr
 from mtdetect.training.pairs import FAMILIES, _thesaurus, _wordnet, make_pairs
 from mtdetect.training.rewrite import Rewriter
@@ -328,22 +328,15 @@ class WithLm:
     probabilities and SmolLM2's surprisal."""
 
     def __init__(self, detector: Detector, lm: SurprisalCache, val: data_mod.Dataset, seed: int) -> None:
-        scorable = data_mod.long_enough(val.examples, TrainConfig.min_words)
-        rows = stream_sample(scorable, PER_STREAM, seed)
         self.detector, self.lm = detector, lm
-        labels = np.array([e.label for e in rows])
-        groups, sources = np.array([e.group for e in rows]), np.array([e.source for e in rows])
-        proba = detector.predict_proba([Parsed.of(e.text) for e in rows])
-        prior = dict(Counter(e.label for e in scorable))
-        surprisal = lm([e.text for e in rows])
-        self.head = fit_deep_head(proba, surprisal, labels, groups, sources, NLL_TOKENS, prior)[0]
+        self.head = fit_on_validation(detector, val, lm, seed=seed).head
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         out = self.detector.score_many(texts)  # NaN where the detector would not score the text
         scorable = np.flatnonzero(~np.isnan(out))
-        picked = [texts[i] for i in scorable]
-        proba = self.detector.predict_proba([Parsed.of(t) for t in picked])
-        out[scorable] = self.head.rewritten(proba, self.lm(picked))
+        parsed = [Parsed.of(texts[i]) for i in scorable]
+        proba = self.detector.predict_proba(parsed)
+        out[scorable] = self.head.rewritten(proba, self.lm([p.judged_text for p in parsed]))
         return out
 
 

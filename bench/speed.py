@@ -190,9 +190,8 @@ def main() -> int:
         # parent's memory at the fork.
         measured = {}
         modes = [("full", []), ("fast", ["--fast"])]
-        modes += [("full --evidence", ["--evidence"])] * args.evidence + [
-            ("full --deep", ["--deep"])
-        ] * args.deep
+        modes += [("full --evidence", ["--evidence"])] * args.evidence
+        modes += [("full --deep", ["--deep"])] * args.deep
         for mode, flags in modes:
             score = [sys.executable, "-m", "mtdetect", "score", str(folder), "-q", *model, *flags]
             one = [sys.executable, "-m", "mtdetect", "score", str(folder / "00000.txt"), "-q", *model, *flags]
@@ -240,9 +239,7 @@ def main() -> int:
         analyzed, analyze_median, analyze_max = analyze_seconds(args.model, args.shared)
     print(f"\n| time to first result (median of {args.first_runs} fresh processes) | seconds |\n|---|---:|")
     for mode, (_, first) in measured.items():
-        flags = {"full": "", "fast": " --fast", "full --evidence": " --evidence", "full --deep": " --deep"}[
-            mode
-        ]
+        flags = "".join(f" {flag}" for flag in dict(modes)[mode])
         print(f"| `mtdetect score{flags} ONE_FILE` | {statistics.median(r[0] for r in first):.2f} |")
     for mode, runs in first_python.items():
         call = "mtdetect.score(text)" if mode == "full" else "mtdetect.score(text, fast=True)"

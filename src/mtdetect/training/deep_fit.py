@@ -12,7 +12,7 @@ import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from mtdetect.training import data as data_mod
 from mtdetect.training import metrics
 from mtdetect.training.heads import choose_threshold
 from mtdetect.training.pairs import family_of
+from mtdetect.training.trainer import config_from_base, split_parts
 
 PER_STREAM = {"original": 120, "spun": 30, "translated": 30}  # validation rows per stream (about 1,400)
 log = logging.getLogger(__name__)
@@ -141,41 +142,53 @@ def add_to_bundle(folder: Path, head: DeepHead, threshold: Threshold, info: dict
     write_manifest(folder, manifest)
 
 
+@dataclass(frozen=True)
+class DeepFit:
+    """A deep head fitted on a detector's validation rows, and what it was fitted on."""
+
+    head: DeepHead
+    threshold: Threshold
+    rows: list[data_mod.Example]  # the stream sample
+    proba: np.ndarray  # the main head's probabilities of those rows
+    oof: np.ndarray  # the deep head's out-of-fold P(rewritten) of those rows
+
+
+def fit_on_validation(
+    detector: Detector, val: data_mod.Dataset, lm: SurprisalCache, max_fpr: float = 0.01, seed: int = 0
+) -> DeepFit:
+    """The deep head of `detector`, fitted on a stream sample of `val` (rows `detector` never saw), with
+    the class odds of all of `val`'s scorable rows."""
+    scorable = data_mod.long_enough(val.examples, detector.min_words)
+    rows = stream_sample(scorable, PER_STREAM, seed)
+    log.info("deep head: %d validation rows", len(rows))
+    parsed = [Parsed.of(e.text) for e in rows]
+    proba = detector.predict_proba(parsed)
+    surprisal = lm([p.judged_text for p in parsed])
+    labels = np.array([e.label for e in rows])
+    groups, sources = np.array([e.group for e in rows]), np.array([e.source for e in rows])
+    prior = dict(Counter(e.label for e in scorable))
+    head, threshold, oof = fit_deep_head(proba, surprisal, labels, groups, sources, lm.tokens, prior, max_fpr)
+    return DeepFit(head, threshold, rows, proba, oof)
+
+
 def fit_for_bundle(folder: Path, cache: Path, seed: int = 0) -> dict[str, Any]:
     """Fit the deep head on a sample of the bundle's own validation split and add it to the bundle.
 
     Returns what is recorded in the manifest: the rows, and the out-of-fold AUROC and TPR at 1% FPR of
     the deep head beside the main head's on the same rows."""
-    manifest = read_manifest(folder)
-    config = manifest["training"]["config"]
-    dataset = data_mod.load([Path(p) for p in config["data"] + config.get("add", [])])
-    ref, held = config["reference_share"], config["val_share"]
-    # In the trainer's order, which decides the split.
-    shares = {"reference": ref, "fit": 1.0 - ref - held, "val": held}
-    val = data_mod.split(dataset, shares, config["seed"])["val"]
-    scorable = data_mod.long_enough(val.examples, config["min_words"])
-    rows = stream_sample(scorable, PER_STREAM, seed)
-    log.info("deep head: %d validation rows", len(rows))
-    detector = Detector.load(folder)
-    parsed = [Parsed.of(e.text) for e in rows]
-    proba = detector.predict_proba(parsed)
-    surprisal = SurprisalCache(cache)([p.judged_text for p in parsed])
-    labels = np.array([e.label for e in rows])
-    groups, sources = np.array([e.group for e in rows]), np.array([e.source for e in rows])
-    prior = dict(Counter(e.label for e in scorable))
-    head, threshold, oof = fit_deep_head(
-        proba, surprisal, labels, groups, sources, SUMMARY_TOKENS, prior, config["max_fpr"]
-    )
-    y, ok = labels != "original", ~np.isnan(oof)
+    config = config_from_base(folder, folder, [])
+    val = split_parts(config, data_mod.load(config.data + config.add))["val"]
+    fitted = fit_on_validation(Detector.load(folder), val, SurprisalCache(cache), config.max_fpr, seed)
+    y, ok = np.array([e.label != "original" for e in fitted.rows]), ~np.isnan(fitted.oof)
     info = {
-        "fitted_on": f"{len(rows)} validation rows, at most {PER_STREAM} per stream",
+        "fitted_on": f"{len(fitted.rows)} validation rows, at most {PER_STREAM} per stream",
         "out_of_fold": {
             name: {
                 "auroc": round(metrics.auroc(y[ok], s[ok]), 4),
                 "tpr_at_0.01_fpr": round(metrics.tpr_at_fpr(y[ok], s[ok], 0.01), 4),
             }
-            for name, s in (("deep", oof), ("main head", 1.0 - proba[:, 0]))
+            for name, s in (("deep", fitted.oof), ("main head", 1.0 - fitted.proba[:, 0]))
         },
     }
-    add_to_bundle(folder, head, threshold, info)
+    add_to_bundle(folder, fitted.head, fitted.threshold, info)
     return info

@@ -222,21 +222,23 @@ def _per_source(val, keep, scores, y, threshold) -> dict[str, dict]:
     return out
 
 
+def split_parts(config: TrainConfig, dataset: data_mod.Dataset) -> dict[str, data_mod.Dataset]:
+    """The reference, fit and validation splits of `dataset` that training with `config` uses."""
+    shares = {
+        "reference": config.reference_share,
+        "fit": 1.0 - config.reference_share - config.val_share,
+        "val": config.val_share,
+    }
+    return data_mod.split(dataset, shares, config.seed)
+
+
 def train(config: TrainConfig) -> TrainResult:
     """Train, evaluate and save a bundle to `config.out`."""
     config.validate()
     base = None if config.encoder == "none" or config.encoder_from else encoder_base(config.encoder)
     started = time.time()
     dataset = data_mod.load(config.data + config.add)
-    parts = data_mod.split(
-        dataset,
-        {
-            "reference": config.reference_share,
-            "fit": 1.0 - config.reference_share - config.val_share,
-            "val": config.val_share,
-        },
-        config.seed,
-    )
+    parts = split_parts(config, dataset)
     fit, val = parts["fit"], parts["val"]
     for name in ("fit", "val"):
         counts = parts[name].label_counts()
