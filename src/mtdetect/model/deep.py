@@ -2,11 +2,12 @@
 
 A spinner's swaps make text less predictable to a language model whatever thesaurus they came from, so a
 small causal LM's surprisal catches spinning that the features and the encoder never learnt (on spinners of
-an unseen thesaurus it is the strongest single signal: `bench/generalisation.py`). Machine translation goes
-the other way (fluent, predictable English), so the deep head re-weighs only the odds of spun against
-original: a logistic regression over the main head's log-odds of spun against original and the SmolLM2
-mean token NLL and its excess over the entropy on the text's first `tokens` tokens (`surprisal.py`). The
-odds of translated against original stay the main head's, and the three probabilities are renormalised.
+an unseen thesaurus it is the strongest single signal: `bench/generalisation.py`). Machine translation is not
+consistently more or less surprising than human text (AUROC 0.35-0.70 against human translations, by source
+language: `bench/lm_translation.py`), so the deep head re-weighs only the odds of spun against original:
+a logistic regression over the main head's log-odds of spun against original and the SmolLM2 mean token NLL
+and its excess over the entropy on the text's first `tokens` tokens (`surprisal.py`). The odds of translated
+against original stay the main head's, and the three probabilities are renormalised.
 
 Fitted by `training/deep_fit.py` on held-out rows; stored as plain arrays (`deep.npz`) and the manifest's
 `deep` section, which holds the threshold chosen on its out-of-fold scores.
