@@ -55,11 +55,11 @@ from mtdetect.model.text import Parsed
 from mtdetect.training import data as data_mod
 from mtdetect.training.align import align
 from mtdetect.training.data import assign_split, iter_jsonl, write_jsonl
-from mtdetect.training.deep_fit import KindRows, SurprisalCache, fit_on_validation
+from mtdetect.training.deep_fit import SurprisalCache, fit_on_validation
 from mtdetect.training.metrics import auroc, tpr_at_fpr
 from mtdetect.training.pairs import FAMILIES, _thesaurus, _wordnet, make_pairs
 from mtdetect.training.rewrite import Rewriter
-from mtdetect.training.trainer import TrainConfig, split_parts, train
+from mtdetect.training.trainer import TrainConfig, train
 
 # Which lexical resource each spinner family's builder draws on (pairs.py builders, rewrite/): every
 # wordnet-* family is wordnet_spinner over WordNetSynonyms; thesaurus-* is thesaurus_spinner over
@@ -291,10 +291,7 @@ def run_fold(
         print(f"{fold.name}: trained in {trained:.0f} s on {counts}", file=sys.stderr, flush=True)
         scorers = {"fold_model": Memo(result.detector.score_many), **anchors}
         if lm is not None:
-            fit = KindRows.of_bundle(
-                config.out, config, split_parts(config, data_mod.load(config.data))["fit"]
-            )
-            scorers["fold_model+smollm2"] = Memo(WithLm(result.detector, lm, result.val, fit, args.seed))
+            scorers["fold_model+smollm2"] = Memo(WithLm(result.detector, lm, result.val, args.seed))
         docs = test_articles(fold.test, args.shared, args.work, split_seed, args.n, args.seed)
         human = [text for _, text, _ in docs]
         results = []
@@ -328,13 +325,11 @@ def run_fold(
 class WithLm:
     """The fold model with its deep head: `training/deep_fit.py` as the shipped bundle's, fitted on a
     stream sample of the fold's own validation rows (never on the test rows), over the fold model's
-    probabilities (out-of-kind heads' for spun rows) and SmolLM2's surprisal."""
+    probabilities and SmolLM2's surprisal."""
 
-    def __init__(
-        self, detector: Detector, lm: SurprisalCache, val: data_mod.Dataset, fit: KindRows, seed: int
-    ) -> None:
+    def __init__(self, detector: Detector, lm: SurprisalCache, val: data_mod.Dataset, seed: int) -> None:
         self.detector, self.lm = detector, lm
-        self.head = fit_on_validation(detector, val, lm, fit, seed=seed).head
+        self.head = fit_on_validation(detector, val, lm, seed=seed).head
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         out = self.detector.score_many(texts)  # NaN where the detector would not score the text

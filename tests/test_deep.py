@@ -14,7 +14,6 @@ from mtdetect.model.deep import DeepHead
 from mtdetect.model.surprisal import LanguageModel
 from mtdetect.training import deep_fit, metrics
 from mtdetect.training.deep_fit import fit_deep_head, fit_for_bundle
-from mtdetect.training.refit import HeadRows
 
 
 def synthetic(n: int = 900, seed: int = 0) -> tuple[np.ndarray, ...]:
@@ -50,32 +49,6 @@ def test_the_deep_head_catches_what_the_main_head_misses(tmp_path: Path) -> None
     loaded = DeepHead.load(tmp_path / "deep.npz")
     np.testing.assert_allclose(loaded.rewritten(proba, surprisal), head.rewritten(proba, surprisal))
     assert loaded.tokens == 64
-
-
-def test_out_of_kind_heads_never_read_the_spun_rows_of_the_kind_they_score() -> None:
-    rng = np.random.default_rng(0)
-    n = 300
-    labels = np.array(["original", "spun", "translated"])[rng.integers(0, 3, n)]
-    kinds = np.where(labels == "spun", np.where(rng.random(n) < 0.5, "wordnet", "vectors"), "")
-    x = rng.normal(size=(n, 3)) + np.column_stack(
-        [labels == "spun", labels == "translated", kinds == "wordnet"]
-    )
-    groups, sources = np.array([f"g{i}" for i in range(n)]), np.full(n, "news")
-    queries = x[:40]
-    query_kinds = np.array(["wordnet"] * 15 + ["vectors"] * 15 + [""] * 10)
-    out = deep_fit.KindRows(HeadRows(x, labels, groups, sources), kinds, "logistic", 3, 0).proba(
-        queries, query_kinds
-    )
-    assert np.isnan(out[30:]).all()  # rows of no kind are left to the main head
-    np.testing.assert_allclose(out[:30].sum(axis=1), 1.0)
-    # Garbling the WordNet rows changes nothing for the WordNet queries, and the vectors ones' answers.
-    garbled = x.copy()
-    garbled[kinds == "wordnet"] = rng.normal(0, 5, size=(int((kinds == "wordnet").sum()), 3))
-    again = deep_fit.KindRows(HeadRows(garbled, labels, groups, sources), kinds, "logistic", 3, 0).proba(
-        queries, query_kinds
-    )
-    np.testing.assert_allclose(again[:15], out[:15])
-    assert not np.allclose(again[15:30], out[15:30])
 
 
 def test_a_text_the_language_model_cannot_read_keeps_the_main_score() -> None:

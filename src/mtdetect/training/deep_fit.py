@@ -3,12 +3,6 @@
 The deep head reads the main head's probabilities, so it is fitted on rows the main head never saw (the
 validation split), with its threshold chosen as the main head's is (`heads.choose_threshold`), on its own
 out-of-fold scores from group folds.
-
-The main head knows every spinner of those rows, so its odds on them are far surer than on a spinner it
-never saw, and a deep head fitted on them learns to trust those odds over the language model. So each
-spun row's probabilities come instead from a head fitted without that row's kind of spinner
-(`spinner_kind`: all WordNet spinners, say), as a user's unknown spinner would meet the main head; the
-originals and translations keep the main head's, as every text does when scored.
 """
 
 from __future__ import annotations
@@ -28,15 +22,14 @@ from sklearn.model_selection import GroupKFold
 
 from mtdetect.model.bundle import read_manifest, write_manifest
 from mtdetect.model.deep import COLUMNS, DeepHead, input_columns
-from mtdetect.model.detector import DEEP_FILE, LABELS, Detector, Threshold
+from mtdetect.model.detector import DEEP_FILE, Detector, Threshold
 from mtdetect.model.surprisal import SUMMARY_TOKENS, LanguageModel
 from mtdetect.model.text import Parsed
 from mtdetect.training import data as data_mod
 from mtdetect.training import metrics
-from mtdetect.training.heads import HeadKind, choose_threshold, fit_head
+from mtdetect.training.heads import choose_threshold
 from mtdetect.training.pairs import family_of
-from mtdetect.training.refit import REFIT_FILE, HeadRows, RefitRows
-from mtdetect.training.trainer import TrainConfig, config_from_base, split_parts
+from mtdetect.training.trainer import config_from_base, split_parts
 
 PER_STREAM = {"original": 120, "spun": 30, "translated": 30}  # validation rows per stream (about 1,400)
 log = logging.getLogger(__name__)
@@ -85,46 +78,6 @@ def stream_sample(
         return hashlib.sha256(f"deep:{seed}:{e.group}:{e.text}".encode()).digest()
 
     return [e for key in sorted(streams) for e in sorted(streams[key], key=rank)[: per_stream.get(key[0], 0)]]
-
-
-def spinner_kind(e: data_mod.Example) -> str:
-    """What the out-of-kind heads leave out together: the first word of a spun row's generator family
-    ("wordnet", "thesaurus", "contentfarm", "vectors"); empty for every other row."""
-    return family_of(e.generator).split("-")[0] if e.label == "spun" and e.generator else ""
-
-
-@dataclass(frozen=True)
-class KindRows:
-    """The rows a main head was fitted on, with each row's `spinner_kind`, and how that head was fitted."""
-
-    rows: HeadRows
-    kinds: np.ndarray
-    head: HeadKind
-    folds: int
-    seed: int
-
-    @classmethod
-    def of_bundle(cls, folder: Path, config: TrainConfig, fit: data_mod.Dataset) -> KindRows:
-        """The fit rows a bundle carries (`refit.npz`), matched to the fit split they were built from."""
-        rows = RefitRows.load(folder / REFIT_FILE).fit
-        usable = data_mod.long_enough(fit.examples, config.min_words)
-        if len(usable) != len(rows) or any(e.label != y for e, y in zip(usable, rows.labels, strict=True)):
-            raise ValueError(f"{folder / REFIT_FILE}: its fit rows are not this fit split's")
-        kinds = np.array([spinner_kind(e) for e in usable])
-        return cls(rows, kinds, config.head, config.calibration_folds, config.seed)
-
-    def proba(self, x: np.ndarray, kinds: Sequence[str]) -> np.ndarray:
-        """Class probabilities (LABELS order) of head input rows `x`, each from a head fitted without the
-        spun rows of its kind; NaN for rows of no kind, or of a kind these rows lack."""
-        kinds = np.asarray(kinds)
-        out = np.full((len(x), len(LABELS)), np.nan)
-        for kind in sorted(set(kinds) & set(self.kinds) - {""}):
-            keep = self.kinds != kind
-            r = self.rows
-            head = fit_head(self.head, self.seed, r.x[keep], r.labels[keep], r.groups[keep], self.folds).head
-            order = [list(head.classes_).index(label) for label in LABELS]
-            out[kinds == kind] = head.predict_proba(x[kinds == kind])[:, order]
-        return out
 
 
 def fit_deep_head(
@@ -196,27 +149,20 @@ class DeepFit:
     head: DeepHead
     threshold: Threshold
     rows: list[data_mod.Example]  # the stream sample
-    proba: np.ndarray  # the probabilities it read: out-of-kind heads for spun rows, else the main head
+    proba: np.ndarray  # the main head's probabilities of those rows
     oof: np.ndarray  # the deep head's out-of-fold P(rewritten) of those rows
 
 
 def fit_on_validation(
-    detector: Detector,
-    val: data_mod.Dataset,
-    lm: SurprisalCache,
-    fit: KindRows,
-    max_fpr: float = 0.01,
-    seed: int = 0,
+    detector: Detector, val: data_mod.Dataset, lm: SurprisalCache, max_fpr: float = 0.01, seed: int = 0
 ) -> DeepFit:
     """The deep head of `detector`, fitted on a stream sample of `val` (rows `detector` never saw), with
-    the class odds of all of `val`'s scorable rows; spun rows read out-of-kind heads (`fit`)."""
+    the class odds of all of `val`'s scorable rows."""
     scorable = data_mod.long_enough(val.examples, detector.min_words)
     rows = stream_sample(scorable, PER_STREAM, seed)
     log.info("deep head: %d validation rows", len(rows))
     parsed = [Parsed.of(e.text) for e in rows]
-    x = detector.head_columns(parsed)
-    unseen = fit.proba(x, [spinner_kind(e) for e in rows])
-    proba = np.where(np.isnan(unseen), detector.head_proba(x), unseen)
+    proba = detector.predict_proba(parsed)
     surprisal = lm([p.judged_text for p in parsed])
     labels = np.array([e.label for e in rows])
     groups, sources = np.array([e.group for e in rows]), np.array([e.source for e in rows])
@@ -231,15 +177,11 @@ def fit_for_bundle(folder: Path, cache: Path, seed: int = 0) -> dict[str, Any]:
     Returns what is recorded in the manifest: the rows, and the out-of-fold AUROC and TPR at 1% FPR of
     the deep head beside the main head's on the same rows."""
     config = config_from_base(folder, folder, [])
-    parts = split_parts(config, data_mod.load(config.data + config.add))
-    fit = KindRows.of_bundle(folder, config, parts["fit"])
-    fitted = fit_on_validation(
-        Detector.load(folder), parts["val"], SurprisalCache(cache), fit, config.max_fpr, seed
-    )
+    val = split_parts(config, data_mod.load(config.data + config.add))["val"]
+    fitted = fit_on_validation(Detector.load(folder), val, SurprisalCache(cache), config.max_fpr, seed)
     y, ok = np.array([e.label != "original" for e in fitted.rows]), ~np.isnan(fitted.oof)
     info = {
-        "fitted_on": f"{len(fitted.rows)} validation rows, at most {PER_STREAM} per stream; spun rows "
-        f"scored by heads fitted without their kind of spinner ({', '.join(sorted(set(fit.kinds) - {''}))})",
+        "fitted_on": f"{len(fitted.rows)} validation rows, at most {PER_STREAM} per stream",
         "out_of_fold": {
             name: {
                 "auroc": round(metrics.auroc(y[ok], s[ok]), 4),
