@@ -6,8 +6,8 @@ Needs `scripts/build_default_model.py --data-only` (the training rows and their 
 model is fitted on the training recipe's rows without anything of the held-out resource: for a source
 language, no WMT row of it, and for German also no Europarl, for Chinese no TED; for a year, no WMT row of
 that year; for the engine family, no output of an `Online-*` system. Fitted per fold, as the recipe
-fits them: the n-gram component (on the reference split and the fit rows, which get out-of-fold columns
-from folds of whole WMT language pairs; the fold average is the component the test rows read) and the heads (on at most `--fit-rows` rows of the fit split, so that folds stay affordable; the shipped
+fits them: the n-gram component (on the reference split and the fit rows, which get out-of-fold columns)
+and the heads (on at most `--fit-rows` rows of the fit split, so that folds stay affordable; the shipped
 heads see all of them): the model's and `--fast`'s, and for the
 ablation table heads without the n-grams, without the features, and on the features alone, beside the
 n-gram component's own score. Fixed across folds: the document features,
@@ -142,7 +142,7 @@ class FoldModel:
         self.ngrams, fit_ngrams = cross_fit(
             cols.hashed[cols.rows(both)],
             [r.label for r in both],
-            [corpora.cross_fit_unit(r.group, r.source) for r in both],
+            [r.group for r in both],
             held,
             cols.settings,
             TrainConfig.ngram_c,

@@ -411,9 +411,3 @@ def wmt_documents(folder: Path) -> list[Doc]:
 def wmt_language(group: str) -> str:
     """The source language of a WMT group (``wmt22:de-en:4`` -> ``de``; English originals -> ``en``)."""
     return group.split(":")[1].split("-")[0]
-
-
-def cross_fit_unit(group: str, source: str) -> str:
-    """What out-of-fold columns leave out together: a WMT language pair as a whole, over both years
-    (``wmt22:de-en:4`` -> ``wmt/de-en``), otherwise the row's group."""
-    return f"wmt/{group.split(':')[1]}" if source.startswith("wmt/") else group

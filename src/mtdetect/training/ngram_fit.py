@@ -8,11 +8,7 @@ translations from English news at AUROC 0.927 (median of four folds) where the f
 three labels reached 0.835 (`bench/ngram_variants.py` at commit 01d7ffd).
 
 The heads read the component's columns. Fitted on the heads' own rows, those columns would be in-sample
-there, so `cross_fit` gives those rows out-of-fold columns. Its folds leave out whole *units*: a document
-group, or for WMT a whole language pair (`corpora.cross_fit_unit`), so that the heads learn what the
-columns look like on a language the component never read, as on a user's text from a new language. The
-shipped component is the average of the fold components (one IDF for all of them), not a refit on every
-row: a refit is more extreme on new text than the columns the heads and the threshold were fitted on.
+there, so `cross_fit` gives those rows out-of-fold columns from group folds.
 """
 
 from __future__ import annotations
@@ -66,17 +62,13 @@ def fit_hashed(x: sparse.csr_matrix, labels: Sequence[str], settings: NgramSetti
     """`fit_ngrams` on rows already hashed with `settings` (benchmarks hash once, fit many times).
 
     A column whose kind of rewrite has no row stays at zero."""
-    idf = idf_weights(x)
-    coef, intercept = _fit_columns(weigh(x, idf), np.asarray(labels), c)
-    return NgramModel(settings, OUTPUTS, coef, intercept, idf)
-
-
-def _fit_columns(xw: sparse.csr_matrix, labels: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:
-    """Coefficients and intercepts of each column's logistic regression on IDF-weighted rows."""
+    labels = np.asarray(labels)
     if "original" not in set(labels) or len(set(labels) & set(LABELS[1:])) == 0:
         found = sorted(set(labels))
         raise ValueError(f"the n-gram component needs originals and rewritten texts, got {found}")
-    coef = np.zeros((len(OUTPUTS), xw.shape[1]), dtype=np.float32)
+    idf = idf_weights(x)
+    xw = weigh(x, idf)
+    coef = np.zeros((len(OUTPUTS), x.shape[1]), dtype=np.float32)
     intercept = np.zeros(len(OUTPUTS))
     for k, output in enumerate(OUTPUTS):
         kind = output.removeprefix("ngram_")
@@ -86,7 +78,7 @@ def _fit_columns(xw: sparse.csr_matrix, labels: np.ndarray, c: float) -> tuple[n
         model = LogisticRegression(C=c, max_iter=500, class_weight="balanced")
         model.fit(xw[rows], labels[rows] == kind)
         coef[k], intercept[k] = model.coef_[0], model.intercept_[0]
-    return coef, intercept
+    return NgramModel(settings, OUTPUTS, coef, intercept, idf)
 
 
 def hashed_columns(model: NgramModel, x: sparse.csr_matrix) -> np.ndarray:
@@ -97,32 +89,25 @@ def hashed_columns(model: NgramModel, x: sparse.csr_matrix) -> np.ndarray:
 def cross_fit(
     x: sparse.csr_matrix,
     labels: Sequence[str],
-    units: Sequence[str],
+    groups: Sequence[str],
     held: np.ndarray,
     settings: NgramSettings,
     c: float,
     folds: int,
 ) -> tuple[NgramModel, np.ndarray]:
-    """The component to ship, and out-of-fold columns for the rows where `held` is true.
+    """The component fitted on every row, and out-of-fold columns for the rows where `held` is true.
 
-    The units of the held rows are split into `folds` folds; each fold's columns come from a component
-    fitted on every row (held or not) of the other units. All folds read rows with one IDF, from every
-    row (it uses no label), so the average of their coefficients, which is shipped, scores a text with
-    the mean of the fold components' columns."""
-    labels, units = np.asarray(labels), np.asarray(units)
+    Those rows are split into `folds` group folds; each fold's columns come from a component fitted on
+    all other rows (the rows not held are in every fit)."""
+    labels, groups = np.asarray(labels), np.asarray(groups)
     held_rows = np.flatnonzero(held)
-    folds = min(folds, len(set(units[held_rows])))
+    folds = min(folds, len(set(groups[held_rows])))
     if folds < 2:
-        raise ValueError("out-of-fold n-gram columns need at least two units of fit rows")
-    idf = idf_weights(x)
-    xw = weigh(x, idf)
+        raise ValueError("out-of-fold n-gram columns need at least two groups of fit rows")
     out = np.empty((len(held_rows), len(OUTPUTS)))
-    coefs, intercepts = [], []
-    for _, test in GroupKFold(folds).split(held_rows, groups=units[held_rows]):
-        train = ~np.isin(units, units[held_rows[test]])
-        coef, intercept = _fit_columns(xw[train], labels[train], c)
-        out[test] = np.asarray(xw[held_rows[test]] @ coef.T.astype(np.float64)) + intercept
-        coefs.append(coef)
-        intercepts.append(intercept)
-    mean = np.mean(coefs, axis=0).astype(np.float32)
-    return NgramModel(settings, OUTPUTS, mean, np.mean(intercepts, axis=0), idf), out
+    for _, test in GroupKFold(folds).split(held_rows, groups=groups[held_rows]):
+        train = np.ones(len(labels), dtype=bool)
+        train[held_rows[test]] = False
+        fold = fit_hashed(x[train], labels[train], settings, c)
+        out[test] = hashed_columns(fold, x[held_rows[test]])
+    return fit_hashed(x, labels, settings, c), out

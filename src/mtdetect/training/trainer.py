@@ -36,8 +36,8 @@ from mtdetect.model.ngrams import NgramModel, NgramSettings
 from mtdetect.model.synonyms import SynonymTable
 from mtdetect.model.text import Parsed, word_tokens, zipf_table
 from mtdetect.model.wordscore import BASE_COLUMNS
-from mtdetect.training import corpora, metrics
 from mtdetect.training import data as data_mod
+from mtdetect.training import metrics
 from mtdetect.training.align import covered, substituted_spans
 from mtdetect.training.finetune import FineTuneConfig, default_base, train_encoder
 from mtdetect.training.heads import HeadKind, choose_threshold, fit_head
@@ -79,7 +79,7 @@ class TrainConfig:
     encoder_from: str | None = None  # a bundle whose trained encoder is reused as it is (no fine-tuning)
     ngrams: bool = True  # the hashed n-gram component, fitted on the reference and fit splits
     ngram_c: float = 10.0  # its inverse L2 strength
-    ngram_folds: int = 3  # folds of units (`corpora.cross_fit_unit`) for out-of-fold n-gram columns
+    ngram_folds: int = 3  # group folds that give the fit split out-of-fold n-gram columns
     progress: bool = True
 
     def validate(self) -> None:
@@ -397,8 +397,7 @@ def fit_ngram_component(
     config: TrainConfig, reference: data_mod.Dataset, fit: data_mod.Dataset
 ) -> tuple[NgramModel, np.ndarray]:
     """The n-gram component fitted on the reference and fit splits, and out-of-fold columns for the fit
-    split's scorable texts (in `head_rows` order), so the heads never read in-sample columns (and read
-    a WMT language's columns from a component that saw no row of it; `ngram_fit.cross_fit`)."""
+    split's scorable texts (in `head_rows` order), so the heads never read in-sample columns."""
     ref = data_mod.long_enough(reference.examples, config.min_words)
     own = data_mod.long_enough(fit.examples, config.min_words)
     log.info("n-gram component: %d reference and %d fit texts", len(ref), len(own))
@@ -408,7 +407,7 @@ def fit_ngram_component(
     return cross_fit(
         x,
         [e.label for e in ref + own],
-        [corpora.cross_fit_unit(e.group, e.source) for e in ref + own],
+        [e.group for e in ref + own],
         held,
         settings,
         config.ngram_c,
