@@ -31,6 +31,18 @@ def test_a_word_weighed_against_itself_has_margin_zero(tiny_lm: LanguageModel) -
     assert {p.words[s.index] for s in found} == {"minister", "said"}
 
 
+def test_token_surprisal_is_what_the_summary_averages(tiny_lm: LanguageModel) -> None:
+    nll, entropy = tiny_lm.token_surprisal(TEXT, tokens=12)
+    assert len(nll) == len(entropy) == 11  # every token after the first, of the first twelve
+    assert (nll >= 0).all() and (entropy >= 0).all()
+    mean, excess = tiny_lm.surprisal(TEXT, tokens=12)
+    assert mean == pytest.approx(nll.mean(), rel=1e-6) and excess == pytest.approx(
+        (nll - entropy).mean(), abs=1e-6
+    )
+    assert len(tiny_lm.token_surprisal("", tokens=12)[0]) == 0
+    assert all(math.isnan(v) for v in tiny_lm.surprisal("", tokens=12))
+
+
 def test_suggestions_follow_the_capitalisation_of_the_word(tiny_lm: LanguageModel) -> None:
     p = Parsed.of("Yesterday Officials said the plan was fine and officials agreed with it.")
     found = tiny_lm.surprises(p, SynonymTable({"officials": ("authorities",)}))

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from mtdetect.model.synonyms import SynonymTable
 from mtdetect.model.text import Parsed, capitalised_like
 
@@ -113,16 +115,24 @@ class LanguageModel:
         """Over the first `tokens` tokens: the mean token NLL (nats), and its mean excess over the
         model's entropy at each position (how much more surprised the model is than it expected to be).
         NaN for a text of fewer than two tokens."""
+        nll, entropy = self.token_surprisal(text, tokens)
+        if len(nll) == 0:
+            return float("nan"), float("nan")
+        return float(nll.mean()), float((nll - entropy).mean())
+
+    def token_surprisal(self, text: str, tokens: int = SUMMARY_TOKENS) -> tuple[np.ndarray, np.ndarray]:
+        """Each of the first `tokens` tokens after the first: its NLL (nats) given the tokens before it,
+        and the model's entropy there. Empty for a text of fewer than two tokens."""
         import torch
 
         ids = self.tokenizer(text, add_special_tokens=False, truncation=True, max_length=tokens)["input_ids"]
         if len(ids) < 2:
-            return float("nan"), float("nan")
+            return np.zeros(0), np.zeros(0)
         with torch.inference_mode():
             logp = torch.log_softmax(self.model(input_ids=torch.tensor([ids])).logits[0, :-1].float(), -1)
         nll = -logp[torch.arange(len(ids) - 1), torch.tensor(ids[1:])]
         entropy = -(logp.exp() * logp).sum(-1)
-        return float(nll.mean()), float((nll - entropy).mean())
+        return nll.double().numpy(), entropy.double().numpy()
 
     def _first_id(self, word: str, spaced: bool) -> int:
         return self.tokenizer.encode((" " if spaced else "") + word, add_special_tokens=False)[0]
