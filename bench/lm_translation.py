@@ -20,13 +20,11 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+from generalisation import NLL_CACHE, ROOT
 
 from mtdetect.model.text import Parsed
 from mtdetect.training.deep_fit import SurprisalCache
 from mtdetect.training.metrics import auroc
-
-ROOT = Path(__file__).resolve().parents[1]
-NLL_CACHE = ROOT / "work" / "cache" / "smollm2_surprisal.json"
 
 
 def sample(shared: Path, n: int, seed: int) -> list[tuple[str, str, str]]:
