@@ -18,12 +18,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from generalisation import RESOURCE_RATES, ROOT, TEST_SPINNERS, spun_rows, test_articles
+from generalisation import RESOURCE_RATES, ROOT, TEST_SPINNERS, same_rows, spun_rows, test_articles
 
 from mtdetect import Detector
 from mtdetect.model.surprisal import LanguageModel
 from mtdetect.model.text import Parsed
-from mtdetect.training.metrics import auroc, tpr_at_fpr
 
 TOP = 10  # tokens in the tail mean
 
@@ -65,13 +64,11 @@ def main() -> int:
     built: dict = {}
     for spinner in TEST_SPINNERS:
         for rate in RESOURCE_RATES:
-            spun = summarise(lm, [p["rewritten"] for p in spun_rows(spinner, rate, docs, 0, built)])
-            cells = []
-            for name in SUMMARIES:
-                y = np.r_[np.zeros(len(human[name])), np.ones(len(spun[name]))]
-                s = np.r_[human[name], spun[name]]
-                ok = ~np.isnan(s)
-                cells.append(f"{auroc(y[ok], s[ok]):.3f} / {tpr_at_fpr(y[ok], s[ok], 0.01):.3f}")
+            pairs = spun_rows(spinner, rate, docs, 0, built)
+            spun = summarise(lm, [p["rewritten"] for p in pairs])
+            y = np.r_[np.zeros(len(docs)), np.ones(len(pairs))]
+            measured = same_rows(y, {name: np.r_[human[name], spun[name]] for name in SUMMARIES})
+            cells = [f"{measured[n]['auroc']:.3f} / {measured[n]['tpr_at_1pct_fpr']:.3f}" for n in SUMMARIES]
             print(f"| {spinner} | {rate:.0%} | " + " | ".join(cells) + " |", flush=True)
     return 0
 
