@@ -26,12 +26,13 @@ Fold models follow the shipped recipe (same splits, head and hashed n-grams over
 the encoder: the shipped encoder was fine-tuned on rows of every resource and source, so no fold could
 reuse it and stay disjoint, and fine-tuning one per fold would take about 24 minutes each. The fold
 models' thresholds are not used; AUROC and the TPR at 1% FPR come from the test rows. Anchors, on the same
-rows: the zero-shot mean token NLL of SmolLM2-135M-Instruct over a text's first 256 tokens, and its mean
-excess over the model's entropy at each token (higher: more likely rewritten; both cached in
-work/cache/smollm2_surprisal.json), and the shipped model, full and `--fast`, which
-trained on both resources and both sources ("not resource-disjoint"). "Fold model + SmolLM2" is the fold
-model with a deep head (`--deep`), fitted as the shipped one is (`training/deep_fit.py`: the fold model's
-log-odds and SmolLM2's surprisal, on a stream sample of the fold's own validation rows; no test row).
+rows: the zero-shot mean token NLL of SmolLM2-135M-Instruct over a text's first 256 tokens, the mean NLL of
+its ten most surprising tokens, and its mean excess over the model's entropy at each token (higher: more
+likely rewritten; all cached in work/cache/smollm2_surprisal.json), and the shipped model, full and
+`--fast`, which trained on both resources and both sources ("not resource-disjoint"). "Fold model + SmolLM2"
+is the fold model with a deep head (`--deep`), fitted as the shipped one is (`training/deep_fit.py`: the fold
+model's log-odds and SmolLM2's surprisal summaries, `--surprisal`, on a stream sample of the fold's own
+validation rows; no test row).
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ import numpy as np
 from heldout import REFERENCE_FILE, ROOT, SPLITS, dev_originals, row_family
 
 from mtdetect import Detector
+from mtdetect.model.deep import DEFAULT_SURPRISAL
+from mtdetect.model.surprisal import SUMMARIES
 from mtdetect.model.synonyms import SynonymTable
 from mtdetect.model.text import Parsed
 from mtdetect.training import data as data_mod
@@ -291,7 +294,8 @@ def run_fold(
         print(f"{fold.name}: trained in {trained:.0f} s on {counts}", file=sys.stderr, flush=True)
         scorers = {"fold_model": Memo(result.detector.score_many), **anchors}
         if lm is not None:
-            scorers["fold_model+smollm2"] = Memo(WithLm(result.detector, lm, result.val, args.seed))
+            columns = tuple(args.surprisal.split(","))
+            scorers["fold_model+smollm2"] = Memo(WithLm(result.detector, lm, result.val, args.seed, columns))
         docs = test_articles(fold.test, args.shared, args.work, split_seed, args.n, args.seed)
         human = [text for _, text, _ in docs]
         results = []
@@ -327,9 +331,11 @@ class WithLm:
     stream sample of the fold's own validation rows (never on the test rows), over the fold model's
     probabilities and SmolLM2's surprisal."""
 
-    def __init__(self, detector: Detector, lm: SurprisalCache, val: data_mod.Dataset, seed: int) -> None:
+    def __init__(
+        self, detector: Detector, lm: SurprisalCache, val: data_mod.Dataset, seed: int, columns: Sequence[str]
+    ) -> None:
         self.detector, self.lm = detector, lm
-        self.head = fit_on_validation(detector, val, lm, seed=seed).head
+        self.head = fit_on_validation(detector, val, lm, seed=seed, columns=columns).head
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         out = self.detector.score_many(texts)  # NaN where the detector would not score the text
@@ -351,6 +357,7 @@ def print_table(protocol: str, rows: list[dict], scorers: list[str]) -> None:
         "fold_model": "fold model",
         "fold_model+smollm2": "fold model + SmolLM2",
         "smollm2_nll": "SmolLM2 NLL",
+        "smollm2_top10": "SmolLM2 top-10 NLL",
         "smollm2_excess": "SmolLM2 NLL over entropy",
         "shipped": "shipped (not resource-disjoint)",
         "shipped_fast": "shipped --fast (not resource-disjoint)",
@@ -392,6 +399,11 @@ def main() -> int:
     parser.add_argument("--max-rows", type=int, help="cap each fold's training rows (whole groups, seeded)")
     parser.add_argument("--no-lm", action="store_true", help="skip the SmolLM2 anchor and the deep heads")
     parser.add_argument("--out", type=Path, help="write the results as JSON lines")
+    parser.add_argument(
+        "--surprisal",
+        default=",".join(DEFAULT_SURPRISAL),
+        help=f"the summaries the deep heads read, of {', '.join(SUMMARIES)}",
+    )
     args = parser.parse_args()
     check_families()
     unknown = [f for f in args.folds.split(",") if f not in FOLDS]
@@ -403,8 +415,9 @@ def main() -> int:
     lm = None if args.no_lm else SurprisalCache(NLL_CACHE, NLL_TOKENS)
     if lm is not None:
         anchors = {
-            "smollm2_nll": Memo(lambda texts: lm(texts)[:, 0]),
-            "smollm2_excess": Memo(lambda texts: lm(texts)[:, 1]),
+            "smollm2_nll": Memo(lambda texts: lm(texts)[:, SUMMARIES.index("lm_nll")]),
+            "smollm2_top10": Memo(lambda texts: lm(texts)[:, SUMMARIES.index("lm_nll_top10")]),
+            "smollm2_excess": Memo(lambda texts: lm(texts)[:, SUMMARIES.index("lm_excess")]),
             **anchors,
         }
     # The Wikipedia test articles must lie in the shipped model's own validation split.

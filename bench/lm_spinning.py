@@ -4,50 +4,41 @@
 
 The test rows of `bench/generalisation.py`'s resource folds: `n` Wikinews dev articles, untouched and spun by
 the WordNet and the Mythes test spinners at 4%, 10% and 30% of the eligible words. SmolLM2 reads each text's
-first 256 tokens (`LanguageModel.token_surprisal`), and each summary of the tokens' NLL, or of its excess over
-the model's entropy, is a score for "spun": AUROC / TPR at 1% FPR against the untouched articles. The deep
-head reads the mean NLL and the mean excess (`model/deep.py`); a spinner's few swaps stand out in the tail of
-the tokens more than in their mean, which this measures.
+first 256 tokens, and each summary of the tokens' NLL, or of its excess over the model's entropy
+(`surprisal.SUMMARIES`, cached with the other benchmarks' in work/cache/smollm2_surprisal.json), is a score
+for "spun": AUROC / TPR at 1% FPR against the untouched articles. A spinner's few swaps stand out in the tail
+of the tokens more than in their mean, which this measures; the deep head (`model/deep.py`) reads the mean of
+the top ten and the mean.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from generalisation import RESOURCE_RATES, ROOT, TEST_SPINNERS, same_rows, spun_rows, test_articles
+from generalisation import NLL_CACHE, RESOURCE_RATES, ROOT, TEST_SPINNERS, same_rows, spun_rows, test_articles
 
 from mtdetect import Detector
-from mtdetect.model.surprisal import LanguageModel
+from mtdetect.model.surprisal import SUMMARIES, SURPRISING, TOP
 from mtdetect.model.text import Parsed
+from mtdetect.training.deep_fit import SurprisalCache
 
-TOP = 10  # tokens in the tail mean
-
-
-def _top(values: np.ndarray) -> float:
-    return float(np.sort(values)[::-1][:TOP].mean())
-
-
-SUMMARIES: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
-    "mean NLL": lambda nll, ent: float(nll.mean()),
-    "95th percentile NLL": lambda nll, ent: float(np.quantile(nll, 0.95)),
-    f"mean of the top {TOP} NLL": lambda nll, ent: _top(nll),
-    "share of tokens above 10 nats": lambda nll, ent: float((nll > 10).mean()),
-    "mean excess": lambda nll, ent: float((nll - ent).mean()),
-    f"mean of the top {TOP} excess": lambda nll, ent: _top(nll - ent),
+LABELS = {
+    "lm_nll": "mean NLL",
+    "lm_excess": "mean excess",
+    f"lm_nll_top{TOP}": f"mean of the top {TOP} NLL",
+    f"lm_excess_top{TOP}": f"mean of the top {TOP} excess",
+    "lm_nll_p95": "95th percentile NLL",
+    "lm_share_surprising": f"share of tokens above {SURPRISING:g} nats",
 }
 
 
-def summarise(lm: LanguageModel, texts: list[str]) -> dict[str, np.ndarray]:
+def summarise(lm: SurprisalCache, texts: list[str]) -> dict[str, np.ndarray]:
     """Every summary of every text (NaN for a text of fewer than two tokens)."""
-    rows = [lm.token_surprisal(Parsed.of(t).judged_text) for t in texts]
-    return {
-        name: np.array([f(nll, ent) if len(nll) else np.nan for nll, ent in rows])
-        for name, f in SUMMARIES.items()
-    }
+    rows = lm([Parsed.of(t).judged_text for t in texts])
+    return {name: rows[:, k] for k, name in enumerate(SUMMARIES)}
 
 
 def main() -> int:
@@ -57,9 +48,9 @@ def main() -> int:
     args = parser.parse_args()
     split_seed = Detector.load(fast=True).manifest["training"]["config"]["seed"]
     docs = test_articles("wikinews-dev", args.shared, ROOT / "work" / "default", split_seed, args.n, 0)
-    lm = LanguageModel.from_package()
+    lm = SurprisalCache(NLL_CACHE)
     human = summarise(lm, [text for _, text, _ in docs])
-    print("| test spinner | rate | " + " | ".join(SUMMARIES) + " |")
+    print("| test spinner | rate | " + " | ".join(LABELS[n] for n in SUMMARIES) + " |")
     print("|---|---:|" + "---:|" * len(SUMMARIES))
     built: dict = {}
     for spinner in TEST_SPINNERS:

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from generalisation import NLL_CACHE, ROOT
 
+from mtdetect.model.surprisal import SUMMARIES
 from mtdetect.model.text import Parsed
 from mtdetect.training.deep_fit import SurprisalCache
 from mtdetect.training.metrics import auroc
@@ -44,6 +45,9 @@ def sample(shared: Path, n: int, seed: int) -> list[tuple[str, str, str]]:
     return out
 
 
+NLL, EXCESS = SUMMARIES.index("lm_nll"), SUMMARIES.index("lm_excess")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
@@ -63,11 +67,11 @@ def main() -> int:
         mt = (language == lang) & (label == "translated")
         ht = (language == lang) & (label == "human_translation")
         cells = []
-        for column in (0, 1):
+        for column in (NLL, EXCESS):
             for human in (ht, english):
                 rows_in = mt | human
                 cells.append(f"{auroc(mt[rows_in], surprisal[rows_in, column]):.3f}")
-        means = " / ".join(f"{surprisal[m, 0].mean():.2f}" for m in (mt, ht, english))
+        means = " / ".join(f"{surprisal[m, NLL].mean():.2f}" for m in (mt, ht, english))
         print(f"| {lang} | {means} | " + " | ".join(cells) + " |")
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from mtdetect import Detector
 from mtdetect.model import detector as detector_mod
 from mtdetect.model.deep import DeepHead
-from mtdetect.model.surprisal import LanguageModel
+from mtdetect.model.surprisal import SUMMARIES, LanguageModel
 from mtdetect.training import deep_fit, metrics
 from mtdetect.training.deep_fit import fit_deep_head, fit_for_bundle
 
@@ -26,11 +27,19 @@ def synthetic(n: int = 900, seed: int = 0) -> tuple[np.ndarray, ...]:
     p_trans = np.where(translated, 0.8, 0.05) + rng.normal(0, 0.05, n)
     p = np.clip(np.column_stack([1 - p_spun - p_trans, p_spun, p_trans]), 0.01, 1)
     proba = p / p.sum(axis=1, keepdims=True)
-    nll = rng.normal(3.0, 0.3, n) + 1.0 * spun - 0.3 * translated
-    surprisal = np.column_stack([nll, nll - 2.5 + rng.normal(0, 0.1, n)])
+    nll = rng.normal(3.0, 0.3, n) + 0.2 * spun - 0.3 * translated
+    surprisal = summaries(n, lm_nll=nll, lm_nll_top10=nll + 4.0 + 1.5 * spun + rng.normal(0, 0.3, n))
     groups = np.array([f"g{i // 2}" for i in range(n)])
     sources = np.where(rng.random(n) < 0.5, "news", "wiki")
     return proba, surprisal, labels, groups, sources
+
+
+def summaries(n: int, **columns: np.ndarray) -> np.ndarray:
+    """Rows of SUMMARIES: the named ones as given, the rest noise."""
+    out = np.random.default_rng(1).normal(0, 1, (n, len(SUMMARIES)))
+    for name, values in columns.items():
+        out[:, SUMMARIES.index(name)] = values
+    return out
 
 
 def test_the_deep_head_catches_what_the_main_head_misses(tmp_path: Path) -> None:
@@ -48,7 +57,51 @@ def test_the_deep_head_catches_what_the_main_head_misses(tmp_path: Path) -> None
     head.save(tmp_path / "deep.npz")
     loaded = DeepHead.load(tmp_path / "deep.npz")
     np.testing.assert_allclose(loaded.rewritten(proba, surprisal), head.rewritten(proba, surprisal))
-    assert loaded.tokens == 64
+    assert loaded.tokens == 64 and loaded.columns == ("log_odds_spun", "lm_nll_top10", "lm_nll")
+
+
+def test_the_head_reads_the_summaries_it_names(tmp_path: Path) -> None:
+    proba, surprisal, labels, groups, sources = synthetic()
+    tail = fit_deep_head(proba, surprisal, labels, groups, sources, tokens=64)[2]
+    mean_only = fit_deep_head(proba, surprisal, labels, groups, sources, tokens=64, columns=("lm_nll",))[2]
+    y, kept = labels == "spun", labels != "translated"
+    assert metrics.auroc(y[kept], tail[kept]) > metrics.auroc(y[kept], mean_only[kept]) + 0.05
+    with pytest.raises(ValueError, match="unknown surprisal summaries"):
+        fit_deep_head(proba, surprisal, labels, groups, sources, tokens=64, columns=("lm_bogus",))
+
+
+def test_a_first_version_head_still_loads_and_reads_the_mean_and_excess(tmp_path: Path) -> None:
+    """The v1 format named no choice of summaries: it read the mean NLL and its excess."""
+    columns = ["log_odds_spun", "lm_nll", "lm_excess"]
+    spec = {"format": "mtdetect-deep-head v1", "columns": columns, "tokens": 8}
+    path = tmp_path / "v1.npz"
+    coef = np.array([1.0, 2.0, -1.0])
+    np.savez(
+        path,
+        spec=np.array(json.dumps(spec)),
+        mean=np.zeros(3),
+        scale=np.ones(3),
+        coef=coef,
+        intercept=np.array([0.5]),
+    )
+    head = DeepHead.load(path)
+    assert head.surprisal == ("lm_nll", "lm_excess")
+    proba = np.array([[0.5, 0.25, 0.25]])
+    row = summaries(1, lm_nll=np.array([3.0]), lm_excess=np.array([1.0]))
+    odds = np.exp(np.log(0.5) + 1.0 * 2.0 * 3.0 - 1.0 * 1.0 * 1.0 + 0.5)  # coef . (log-odds, nll, excess)
+    expected = (odds + 0.5) / (1.0 + odds + 0.5)
+    assert head.rewritten(proba, row)[0] == pytest.approx(expected)
+    spec["columns"] = ["log_odds_spun", "lm_nll_top10", "lm_nll"]  # v1 with other columns is not v1
+    np.savez(
+        path,
+        spec=np.array(json.dumps(spec)),
+        mean=np.zeros(3),
+        scale=np.ones(3),
+        coef=coef,
+        intercept=np.array([0.5]),
+    )
+    with pytest.raises(ValueError, match="reads"):
+        DeepHead.load(path)
 
 
 def test_a_text_the_language_model_cannot_read_keeps_the_main_score() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import LM_TEXT as TEXT
 from conftest import make_original
@@ -31,16 +32,26 @@ def test_a_word_weighed_against_itself_has_margin_zero(tiny_lm: LanguageModel) -
     assert {p.words[s.index] for s in found} == {"minister", "said"}
 
 
-def test_token_surprisal_is_what_the_summary_averages(tiny_lm: LanguageModel) -> None:
+def test_the_summaries_are_of_the_token_surprisal(tiny_lm: LanguageModel) -> None:
     nll, entropy = tiny_lm.token_surprisal(TEXT, tokens=12)
     assert len(nll) == len(entropy) == 11  # every token after the first, of the first twelve
     assert (nll >= 0).all() and (entropy >= 0).all()
-    mean, excess = tiny_lm.surprisal(TEXT, tokens=12)
-    assert mean == pytest.approx(nll.mean(), rel=1e-6) and excess == pytest.approx(
-        (nll - entropy).mean(), abs=1e-6
-    )
+    summary = dict(zip(surprisal.SUMMARIES, tiny_lm.surprisal(TEXT, tokens=12), strict=True))
+    assert summary["lm_nll"] == pytest.approx(nll.mean(), rel=1e-6)
+    assert summary["lm_excess"] == pytest.approx((nll - entropy).mean(), abs=1e-6)
+    assert summary["lm_nll_top10"] == pytest.approx(np.sort(nll)[1:].mean(), rel=1e-6)  # all but the least
+    assert summary["lm_nll"] <= summary["lm_nll_top10"] <= nll.max()
+    assert np.quantile(nll, 0.9) <= summary["lm_nll_p95"] <= nll.max()
+    assert summary["lm_share_surprising"] == pytest.approx((nll > surprisal.SURPRISING).mean())
     assert len(tiny_lm.token_surprisal("", tokens=12)[0]) == 0
-    assert all(math.isnan(v) for v in tiny_lm.surprisal("", tokens=12))
+    assert np.isnan(tiny_lm.surprisal("", tokens=12)).all()
+
+
+def test_a_tail_summary_reads_the_few_most_surprising_tokens() -> None:
+    nll = np.r_[np.full(90, 2.0), np.full(10, 12.0)]  # ten swapped words in a hundred tokens
+    summary = dict(zip(surprisal.SUMMARIES, surprisal.summarise(nll, np.full(100, 2.0)), strict=True))
+    assert summary["lm_nll"] == pytest.approx(3.0) and summary["lm_nll_top10"] == pytest.approx(12.0)
+    assert summary["lm_excess_top10"] == pytest.approx(10.0) and summary["lm_share_surprising"] == 0.1
 
 
 def test_suggestions_follow_the_capitalisation_of_the_word(tiny_lm: LanguageModel) -> None:

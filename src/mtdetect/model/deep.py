@@ -5,8 +5,9 @@ small causal LM's surprisal catches spinning that the features and the encoder n
 an unseen thesaurus it is the strongest single signal: `bench/generalisation.py`). Machine translation is not
 consistently more or less surprising than human text (AUROC 0.35-0.70 against human translations, by source
 language: `bench/lm_translation.py`), so the deep head re-weighs only the odds of spun against original:
-a logistic regression over the main head's log-odds of spun against original and the SmolLM2 mean token NLL
-and its excess over the entropy on the text's first `tokens` tokens (`surprisal.py`). The odds of translated
+a logistic regression over the main head's log-odds of spun against original and summaries of the SmolLM2
+token surprisal on the text's first `tokens` tokens (`surprisal.SUMMARIES`; the head names the ones it
+reads, by default the mean NLL of the ten most surprising tokens and the mean NLL). The odds of translated
 against original stay the main head's, and the three probabilities are renormalised.
 
 Fitted by `training/deep_fit.py` on held-out rows; stored as plain arrays (`deep.npz`) and the manifest's
@@ -16,38 +17,58 @@ Fitted by `training/deep_fit.py` on held-out rows; stored as plain arrays (`deep
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-FORMAT = "mtdetect-deep-head v1"
-COLUMNS = ("log_odds_spun", "lm_nll", "lm_excess")
+from mtdetect.model.surprisal import SUMMARIES, TOP
+
+FORMAT = "mtdetect-deep-head v2"
+# v1 heads (the first shipped) read the mean NLL and its excess over the entropy, and did not name the choice.
+READS = {"mtdetect-deep-head v1": ("lm_nll", "lm_excess"), FORMAT: None}
+ODDS_COLUMN = "log_odds_spun"
+DEFAULT_SURPRISAL = (f"lm_nll_top{TOP}", "lm_nll")
 _EPS = 1e-6
 
 
-def input_columns(proba: np.ndarray, surprisal: np.ndarray) -> np.ndarray:
+def input_columns(proba: np.ndarray, surprisal: np.ndarray, columns: Sequence[str]) -> np.ndarray:
     """The deep head's rows from the main head's class probabilities (LABELS order: original, spun,
-    translated) and the language model's (nll, excess) per text."""
+    translated) and the language model's `SUMMARIES` per text, of which it reads `columns`."""
     p = np.clip(np.asarray(proba, dtype=float), _EPS, 1.0)
-    return np.column_stack([np.log(p[:, 1] / p[:, 0]), np.asarray(surprisal, dtype=float).reshape(len(p), 2)])
+    picked = np.asarray(surprisal, dtype=float).reshape(len(p), len(SUMMARIES))[:, _indices(columns)]
+    return np.column_stack([np.log(p[:, 1] / p[:, 0]), picked])
+
+
+def _indices(columns: Sequence[str]) -> list[int]:
+    unknown = [c for c in columns if c not in SUMMARIES]
+    if unknown:
+        raise ValueError(f"unknown surprisal summaries {unknown}; this version knows {list(SUMMARIES)}")
+    return [SUMMARIES.index(c) for c in columns]
 
 
 @dataclass(frozen=True)
 class DeepHead:
-    """Logistic regression on standardised COLUMNS: the log-odds of spun against original."""
+    """Logistic regression on standardised (ODDS_COLUMN, *surprisal): the log-odds of spun against
+    original."""
 
-    mean: np.ndarray  # (3,)
-    scale: np.ndarray  # (3,)
-    coef: np.ndarray  # (3,)
+    mean: np.ndarray  # (1 + len(surprisal),)
+    scale: np.ndarray
+    coef: np.ndarray
     intercept: float
     tokens: int  # the language model reads this many opening tokens of a text
+    surprisal: tuple[str, ...] = DEFAULT_SURPRISAL  # the SUMMARIES it reads
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (ODDS_COLUMN, *self.surprisal)
 
     def probabilities(self, proba: np.ndarray, surprisal: np.ndarray) -> np.ndarray:
         """Class probabilities (LABELS order) with the spun odds re-weighed; a text the language model
         could not read (NaN surprisal) keeps the main head's."""
         proba = np.asarray(proba, dtype=float)
-        z = (input_columns(proba, surprisal) - self.mean) / self.scale
+        z = (input_columns(proba, surprisal, self.surprisal) - self.mean) / self.scale
         spun_odds = np.exp(np.clip(z @ self.coef + self.intercept, -30, 30))
         p_original = np.clip(proba[:, 0], _EPS, 1.0)
         odds = np.column_stack([np.ones(len(proba)), spun_odds, proba[:, 2] / p_original])
@@ -59,7 +80,7 @@ class DeepHead:
         return 1.0 - self.probabilities(proba, surprisal)[:, 0]
 
     def save(self, path: Path) -> None:
-        spec = {"format": FORMAT, "columns": list(COLUMNS), "tokens": self.tokens}
+        spec = {"format": FORMAT, "columns": list(self.columns), "tokens": self.tokens}
         np.savez(
             path,
             spec=np.array(json.dumps(spec)),
@@ -73,8 +94,21 @@ class DeepHead:
     def load(cls, path: Path) -> DeepHead:
         with np.load(path, allow_pickle=False) as data:
             spec = json.loads(str(data["spec"]))
-            if spec.get("format") != FORMAT or tuple(spec.get("columns", ())) != COLUMNS:
+            columns = tuple(spec.get("columns", ()))
+            if spec.get("format") not in READS or columns[:1] != (ODDS_COLUMN,):
                 raise ValueError(f"{path}: not an mtdetect deep head this version reads")
-            return cls(
-                data["mean"], data["scale"], data["coef"], float(data["intercept"][0]), int(spec["tokens"])
+            expected = READS[spec["format"]]
+            if expected is not None and columns[1:] != expected:
+                raise ValueError(f"{path}: a {spec['format']} head reads {expected}, not {columns[1:]}")
+            _indices(columns[1:])  # every summary is one this version computes
+            head = cls(
+                data["mean"],
+                data["scale"],
+                data["coef"],
+                float(data["intercept"][0]),
+                int(spec["tokens"]),
+                columns[1:],
             )
+            if not len(head.mean) == len(head.scale) == len(head.coef) == len(columns):
+                raise ValueError(f"{path}: {len(columns)} columns but {len(head.coef)} coefficients")
+            return head

