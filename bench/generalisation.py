@@ -54,11 +54,10 @@ from mtdetect import Detector
 from mtdetect.model.deep import DEFAULT_SURPRISAL
 from mtdetect.model.surprisal import SUMMARIES
 from mtdetect.model.synonyms import SynonymTable
-from mtdetect.model.text import Parsed
 from mtdetect.training import data as data_mod
 from mtdetect.training.align import align
 from mtdetect.training.data import assign_split, iter_jsonl, write_jsonl
-from mtdetect.training.deep_fit import SurprisalCache, fit_on_validation
+from mtdetect.training.deep_fit import SurprisalCache, deep_scores, fit_on_validation
 from mtdetect.training.metrics import auroc, tpr_at_fpr
 from mtdetect.training.pairs import FAMILIES, _thesaurus, _wordnet, make_pairs
 from mtdetect.training.rewrite import Rewriter
@@ -338,12 +337,7 @@ class WithLm:
         self.head = fit_on_validation(detector, val, lm, seed=seed, columns=columns).head
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        out = self.detector.score_many(texts)  # NaN where the detector would not score the text
-        scorable = np.flatnonzero(~np.isnan(out))
-        parsed = [Parsed.of(texts[i]) for i in scorable]
-        proba = self.detector.predict_proba(parsed)
-        out[scorable] = self.head.rewritten(proba, self.lm([p.judged_text for p in parsed]))
-        return out
+        return deep_scores(self.detector, self.head, self.lm, texts)
 
 
 def _cell(row: dict, scorer: str, metric: str) -> str:

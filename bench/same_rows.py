@@ -1,11 +1,13 @@
 """Two models on the same held-out rows of the training recipe: WMT news, wikis and human translations.
 
-    python bench/same_rows.py --model work/candidate --previous models/default [--per-source 400]
+    python bench/same_rows.py --model work/candidate --previous models/default [--per-source 400] [--deep]
 
 Rows come from the validation split of `work/default` (the split the training recipe holds out, by group),
 at most `--per-source` texts of each source and generator family, drawn by a seeded hash. For each kind of
 machine translation and spinning: AUROC and TPR at 1% FPR against all human rows, and the share caught at
-each model's threshold; for each kind of human text: the share flagged.
+each model's threshold; for each kind of human text: the share flagged. `--deep` scores both models as
+`--deep` does, with their deep heads and thresholds (SmolLM2's surprisal is cached as in
+`bench/generalisation.py`), and leaves out the groups of the rows the deep heads were fitted on.
 """
 
 from __future__ import annotations
@@ -14,13 +16,18 @@ import argparse
 import hashlib
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from generalisation import NLL_CACHE
 from heldout import REFERENCE_FILE, ROOT, SPLITS
 
 from mtdetect import Detector
+from mtdetect.model.deep import DeepHead
+from mtdetect.model.detector import DEEP_FILE
 from mtdetect.training import data as data_mod
+from mtdetect.training.deep_fit import SurprisalCache, deep_scores, fit_rows
 from mtdetect.training.metrics import auroc, tpr_at_fpr
 from mtdetect.training.pairs import family_of
 
@@ -34,44 +41,60 @@ def kind(e: data_mod.Example) -> str:
     return f"{e.source.split('/')[0]}: {family}"
 
 
+def scorer(folder: Path, lm: SurprisalCache | None) -> tuple[Callable[[list[str]], np.ndarray], float]:
+    """How a bundle scores texts, and its threshold: as loaded, or (with `lm`) as `--deep` scores."""
+    detector = Detector.load(folder)
+    if lm is None:
+        return detector.score_many, detector.threshold.value
+    head = DeepHead.load(folder / DEEP_FILE)
+    threshold = detector.manifest["deep"]["threshold"]["value"]
+    return (lambda texts: deep_scores(detector, head, lm, texts)), threshold
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, required=True)
     parser.add_argument("--previous", type=Path, required=True)
     parser.add_argument("--work", type=Path, default=ROOT / "work" / "default")
     parser.add_argument("--per-source", type=int, default=400)
+    parser.add_argument("--deep", action="store_true", help="score with the deep heads (SmolLM2)")
     args = parser.parse_args()
     files = sorted(p for p in args.work.glob("*.jsonl") if p.name != REFERENCE_FILE)
     val = data_mod.split(data_mod.load(files), SPLITS, 0)["val"]
+    models = {"previous": args.previous, "model": args.model}
+    lm = SurprisalCache(NLL_CACHE) if args.deep else None  # one cache: each would save over the other
+    scorers = {name: scorer(folder, lm) for name, folder in models.items()}
+    min_words = {Detector.load(folder, fast=True).min_words for folder in models.values()}
+    fitted = {e.group for m in min_words for e in fit_rows(val, m)} if args.deep else set()
     by_kind: dict[str, list[str]] = defaultdict(list)
     for e in sorted(val.examples, key=lambda e: hashlib.sha256(e.text.encode()).digest()):
-        if len(by_kind[kind(e)]) < args.per_source:
+        if len(by_kind[kind(e)]) < args.per_source and e.group not in fitted:
             by_kind[kind(e)].append(e.text)
     human = [k for k in by_kind if ":" not in k]
-    models = {"previous": Detector.load(args.previous), "model": Detector.load(args.model)}
-    scores = {name: {k: d.score_many(texts) for k, texts in by_kind.items()} for name, d in models.items()}
+    scores = {name: {k: score(texts) for k, texts in by_kind.items()} for name, (score, _) in scorers.items()}
+    thresholds = {name: threshold for name, (_, threshold) in scorers.items()}
     print("| rewritten rows | n | " + " | ".join(f"{m}: AUROC / TPR@1%FPR / caught" for m in models) + " |")
     print("|---|---:|" + "---:|" * len(models))
     for k in sorted(k for k in by_kind if ":" in k):
         cells = []
-        for name, d in models.items():
+        for name in models:
             neg = np.concatenate([scores[name][h] for h in human])
             pos = scores[name][k]
             neg, pos = neg[~np.isnan(neg)], pos[~np.isnan(pos)]
             y, s = np.r_[np.ones(len(pos)), np.zeros(len(neg))], np.r_[pos, neg]
-            caught = float((pos > d.threshold.value).mean())
+            caught = float((pos > thresholds[name]).mean())
             cells.append(f"{auroc(y, s):.3f} / {tpr_at_fpr(y, s, 0.01):.3f} / {caught:.3f}")
         print(f"| {k} | {len(by_kind[k])} | " + " | ".join(cells) + " |")
     print("\n| human rows | n | " + " | ".join(f"{m}: flagged" for m in models) + " |")
     print("|---|---:|" + "---:|" * len(models))
     for k in sorted(human):
         cells = []
-        for name, d in models.items():
+        for name in models:
             s = scores[name][k]
             s = s[~np.isnan(s)]
-            cells.append(f"{float((s > d.threshold.value).mean()):.3f}")
+            cells.append(f"{float((s > thresholds[name]).mean()):.3f}")
         print(f"| {k} | {len(by_kind[k])} | " + " | ".join(cells) + " |")
-    print("\nthresholds: " + ", ".join(f"{m} {d.threshold.value}" for m, d in models.items()))
+    print("\nthresholds: " + ", ".join(f"{m} {t}" for m, t in thresholds.items()))
     return 0
 
 

@@ -136,8 +136,16 @@ def test_info_prints_the_manifest(capsys, bundle):
     weak = json.loads((bundle / "manifest.json").read_text())["words"]["weak"]
     assert f"word scorer:    {len(BASE_COLUMNS)} columns;" in out
     assert f"weak {weak} (texts called spun)" in out
+    assert "--deep head:    none" in out
     code, out, _ = run(capsys, "info", bundle, "--json")
     assert json.loads(out)["labels"] == ["original", "spun", "translated"]
+
+
+def test_info_names_what_the_deep_head_reads(capsys):
+    deep = Detector.load().manifest["deep"]  # the shipped model has one
+    code, out, _ = run(capsys, "info")
+    line = next(x for x in out.splitlines() if x.startswith("--deep head:"))
+    assert code == 0 and ", ".join(deep["columns"]) in line and str(deep["threshold"]["value"]) in line
 
 
 def train_small(capsys, tmp_path: Path) -> Path:

@@ -131,6 +131,7 @@ def test_a_bundle_with_a_deep_head_scores_with_the_language_model(
     info = fit_for_bundle(folder, tmp_path / "cache.json")
     assert set(info["out_of_fold"]) == {"deep", "main head"}
     assert (tmp_path / "cache.json").is_file()  # the surprisal of every row, for the next refit
+    assert fit_for_bundle(folder, tmp_path / "cache.json") == info  # a refit over its own head
 
     plain, deep = Detector.load(folder), Detector.load(folder, deep=True)
     assert deep.deep is not None and deep.threshold.value == deep.manifest["deep"]["threshold"]["value"]

@@ -409,9 +409,20 @@ def cmd_info(args: argparse.Namespace) -> int:
             *(f"  {k}: {v}" for k, v in fast_val.items() if k not in ("per_class", "per_source")),
             *_word_scorer_lines(fast.get("words")),
         ]
+    lines += _deep_head_lines(manifest.get("deep"))
     lines.append(f"files:          {', '.join(manifest.get('files', {}))}")
     print("\n".join(lines))
     return 0
+
+
+def _deep_head_lines(deep: dict | None) -> list[str]:
+    if not deep:
+        return ["--deep head:    none (--deep adds only the language model's evidence)"]
+    return [
+        f"--deep head:    reads {', '.join(deep['columns'])} (first {deep['tokens']} tokens); "
+        f"threshold {deep['threshold']['value']}",
+        *(f"  out of fold, {name}: {json.dumps(v)}" for name, v in deep.get("out_of_fold", {}).items()),
+    ]
 
 
 def _word_scorer_lines(words: dict | None) -> list[str]:

@@ -137,8 +137,8 @@ def fit_deep_head(
 
 def add_to_bundle(folder: Path, head: DeepHead, threshold: Threshold, info: dict[str, Any]) -> None:
     """Save the deep head into a bundle and record it (with `info`: how it was fitted) in the manifest."""
+    manifest = read_manifest(folder)  # before the save: it checks the files, the old head's included
     head.save(folder / DEEP_FILE)
-    manifest = read_manifest(folder)
     manifest.pop("files", None)
     manifest["deep"] = {
         "file": DEEP_FILE,
@@ -162,6 +162,21 @@ class DeepFit:
     oof: np.ndarray  # the deep head's out-of-fold P(rewritten) of those rows
 
 
+def fit_rows(val: data_mod.Dataset, min_words: int, seed: int = 0) -> list[data_mod.Example]:
+    """The validation rows a deep head is fitted on (a benchmark on the same split leaves them out)."""
+    return stream_sample(data_mod.long_enough(val.examples, min_words), PER_STREAM, seed)
+
+
+def deep_scores(detector: Detector, head: DeepHead, lm: SurprisalCache, texts: Sequence[str]) -> np.ndarray:
+    """P(rewritten) of `texts` by `detector` with `head` and the cached surprisal, as `--deep` scores
+    them; NaN where the detector would not score a text."""
+    out = detector.score_many(list(texts))
+    scorable = np.flatnonzero(~np.isnan(out))
+    parsed = [Parsed.of(texts[i]) for i in scorable]
+    out[scorable] = head.rewritten(detector.predict_proba(parsed), lm([p.judged_text for p in parsed]))
+    return out
+
+
 def fit_on_validation(
     detector: Detector,
     val: data_mod.Dataset,
@@ -173,7 +188,7 @@ def fit_on_validation(
     """The deep head of `detector`, fitted on a stream sample of `val` (rows `detector` never saw), with
     the class odds of all of `val`'s scorable rows."""
     scorable = data_mod.long_enough(val.examples, detector.min_words)
-    rows = stream_sample(scorable, PER_STREAM, seed)
+    rows = fit_rows(val, detector.min_words, seed)
     log.info("deep head: %d validation rows", len(rows))
     parsed = [Parsed.of(e.text) for e in rows]
     proba = detector.predict_proba(parsed)
