@@ -32,7 +32,8 @@ likely rewritten; all cached in work/cache/smollm2_surprisal.json), and the ship
 `--fast`, which trained on both resources and both sources ("not resource-disjoint"). "Fold model + SmolLM2"
 is the fold model with a deep head (`--deep`), fitted as the shipped one is (`training/deep_fit.py`: the fold
 model's log-odds and SmolLM2's surprisal summaries, `--surprisal`, on a stream sample of the fold's own
-validation rows; no test row).
+validation rows; no test row); "cascade" is that deep head as `--cascade` scores (SmolLM2 reads only the
+texts the fold model does not call original; the rest get the typical surprisal of its fit's originals).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from heldout import REFERENCE_FILE, ROOT, SPLITS, dev_originals, row_family
+from heldout import REFERENCE_FILE, ROOT, SPLITS, SURPRISAL_CACHE, dev_originals, row_family
 
 from mtdetect import Detector
 from mtdetect.model.deep import DEFAULT_SURPRISAL
@@ -81,7 +82,7 @@ TEST_SPINNERS: dict[str, Callable[[float], Callable[[], Rewriter]]] = {
 RESOURCE_RATES = (0.04, 0.10, 0.30)
 DOMAIN_SPINNER, DOMAIN_RATE = "wordnet-random", 0.10
 NLL_TOKENS = 256
-NLL_CACHE = ROOT / "work" / "cache" / "smollm2_surprisal.json"
+NLL_CACHE = SURPRISAL_CACHE
 MAX_FPR = 0.01
 
 
@@ -294,7 +295,9 @@ def run_fold(
         scorers = {"fold_model": Memo(result.detector.score_many), **anchors}
         if lm is not None:
             columns = tuple(args.surprisal.split(","))
-            scorers["fold_model+smollm2"] = Memo(WithLm(result.detector, lm, result.val, args.seed, columns))
+            with_lm = WithLm(result.detector, lm, result.val, args.seed, columns)
+            scorers["fold_model+smollm2"] = Memo(with_lm)
+            scorers["fold_model+smollm2_cascade"] = Memo(with_lm.cascade)
         docs = test_articles(fold.test, args.shared, args.work, split_seed, args.n, args.seed)
         human = [text for _, text, _ in docs]
         results = []
@@ -334,10 +337,15 @@ class WithLm:
         self, detector: Detector, lm: SurprisalCache, val: data_mod.Dataset, seed: int, columns: Sequence[str]
     ) -> None:
         self.detector, self.lm = detector, lm
-        self.head = fit_on_validation(detector, val, lm, seed=seed, columns=columns).head
+        self.fit = fit_on_validation(detector, val, lm, seed=seed, columns=columns)
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        return deep_scores(self.detector, self.head, self.lm, texts)
+        return deep_scores(self.detector, self.fit.head, self.lm, texts)
+
+    def cascade(self, texts: list[str]) -> np.ndarray:
+        """As `--cascade` scores: the language model only where the fold model is unsure."""
+        steps = (self.fit.cascade, self.fit.threshold.value)
+        return deep_scores(self.detector, self.fit.head, self.lm, texts, cascade=steps)
 
 
 def _cell(row: dict, scorer: str, metric: str) -> str:
@@ -350,6 +358,7 @@ def print_table(protocol: str, rows: list[dict], scorers: list[str]) -> None:
     labels = {
         "fold_model": "fold model",
         "fold_model+smollm2": "fold model + SmolLM2",
+        "fold_model+smollm2_cascade": "fold model + SmolLM2 cascade",
         "smollm2_nll": "SmolLM2 NLL",
         "smollm2_top10": "SmolLM2 top-10 NLL",
         "smollm2_excess": "SmolLM2 NLL over entropy",
@@ -424,7 +433,7 @@ def main() -> int:
             write_jsonl(results, args.out)
     scorers = [
         "fold_model",
-        *(["fold_model+smollm2"] if lm is not None else []),
+        *(["fold_model+smollm2", "fold_model+smollm2_cascade"] if lm is not None else []),
         *anchors,
     ]
     for protocol in ("resource", "domain"):

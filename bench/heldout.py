@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from build_default_model import REFERENCE_FILE, SPLITS, WIKIPEDIA_LIMIT  # noqa: E402, F401
+from build_default_model import REFERENCE_FILE, SPLITS, SURPRISAL_CACHE, WIKIPEDIA_LIMIT  # noqa: E402, F401
 
 from mtdetect.training import corpora  # noqa: E402
 from mtdetect.training.data import assign_split, iter_jsonl  # noqa: E402

@@ -1,13 +1,16 @@
 """Two models on the same held-out rows of the training recipe: WMT news, wikis and human translations.
 
     python bench/same_rows.py --model work/candidate --previous models/default [--per-source 400] [--deep]
+        [--model-mode default|deep|cascade] [--previous-mode default|deep|cascade]
 
 Rows come from the validation split of `work/default` (the split the training recipe holds out, by group),
 at most `--per-source` texts of each source and generator family, drawn by a seeded hash. For each kind of
 machine translation and spinning: AUROC and TPR at 1% FPR against all human rows, and the share caught at
 each model's threshold; for each kind of human text: the share flagged. `--deep` scores both models as
 `--deep` does, with their deep heads and thresholds (SmolLM2's surprisal is cached as in
-`bench/generalisation.py`), and leaves out the groups of the rows the deep heads were fitted on.
+`bench/generalisation.py`), and leaves out the groups of the rows the deep heads were fitted on;
+`--model-mode` and `--previous-mode` set each model's mode (`cascade`: as `--cascade` scores), so that one
+bundle's modes can be compared on the same rows.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from generalisation import NLL_CACHE
 from heldout import REFERENCE_FILE, ROOT, SPLITS
 
 from mtdetect import Detector
-from mtdetect.model.deep import DeepHead
+from mtdetect.model.deep import Cascade, DeepHead
 from mtdetect.model.detector import DEEP_FILE
 from mtdetect.training import data as data_mod
 from mtdetect.training.deep_fit import SurprisalCache, deep_scores, fit_rows
@@ -41,14 +44,18 @@ def kind(e: data_mod.Example) -> str:
     return f"{e.source.split('/')[0]}: {family}"
 
 
-def scorer(folder: Path, lm: SurprisalCache | None) -> tuple[Callable[[list[str]], np.ndarray], float]:
-    """How a bundle scores texts, and its threshold: as loaded, or (with `lm`) as `--deep` scores."""
+MODES = ("default", "deep", "cascade")
+
+
+def scorer(folder: Path, mode: str, lm: SurprisalCache) -> tuple[Callable[[list[str]], np.ndarray], float]:
+    """How a bundle scores texts in a mode, and its threshold; the language model's surprisal is `lm`'s."""
     detector = Detector.load(folder)
-    if lm is None:
+    if mode == "default":
         return detector.score_many, detector.threshold.value
-    head = DeepHead.load(folder / DEEP_FILE)
-    threshold = detector.manifest["deep"]["threshold"]["value"]
-    return (lambda texts: deep_scores(detector, head, lm, texts)), threshold
+    deep = detector.manifest["deep"]
+    head, threshold = DeepHead.load(folder / DEEP_FILE), deep["threshold"]["value"]
+    steps = (Cascade.from_json(deep["cascade"]), threshold) if mode == "cascade" else None
+    return (lambda texts: deep_scores(detector, head, lm, texts, steps)), threshold
 
 
 def main() -> int:
@@ -57,15 +64,22 @@ def main() -> int:
     parser.add_argument("--previous", type=Path, required=True)
     parser.add_argument("--work", type=Path, default=ROOT / "work" / "default")
     parser.add_argument("--per-source", type=int, default=400)
-    parser.add_argument("--deep", action="store_true", help="score with the deep heads (SmolLM2)")
+    parser.add_argument("--deep", action="store_true", help="score both with their deep heads (SmolLM2)")
+    parser.add_argument("--model-mode", choices=MODES, help="default, or deep with --deep")
+    parser.add_argument("--previous-mode", choices=MODES, help="default, or deep with --deep")
     args = parser.parse_args()
+    modes = {
+        "previous": args.previous_mode or ("deep" if args.deep else "default"),
+        "model": args.model_mode or ("deep" if args.deep else "default"),
+    }
     files = sorted(p for p in args.work.glob("*.jsonl") if p.name != REFERENCE_FILE)
     val = data_mod.split(data_mod.load(files), SPLITS, 0)["val"]
     models = {"previous": args.previous, "model": args.model}
-    lm = SurprisalCache(NLL_CACHE) if args.deep else None  # one cache: each would save over the other
-    scorers = {name: scorer(folder, lm) for name, folder in models.items()}
+    lm = SurprisalCache(NLL_CACHE)  # one cache: each would save over the other; read only by deep heads
+    scorers = {name: scorer(folder, modes[name], lm) for name, folder in models.items()}
     min_words = {Detector.load(folder, fast=True).min_words for folder in models.values()}
-    fitted = {e.group for m in min_words for e in fit_rows(val, m)} if args.deep else set()
+    with_lm = set(modes.values()) != {"default"}
+    fitted = {e.group for m in min_words for e in fit_rows(val, m)} if with_lm else set()
     by_kind: dict[str, list[str]] = defaultdict(list)
     for e in sorted(val.examples, key=lambda e: hashlib.sha256(e.text.encode()).digest()):
         if len(by_kind[kind(e)]) < args.per_source and e.group not in fitted:
@@ -73,7 +87,11 @@ def main() -> int:
     human = [k for k in by_kind if ":" not in k]
     scores = {name: {k: score(texts) for k, texts in by_kind.items()} for name, (score, _) in scorers.items()}
     thresholds = {name: threshold for name, (_, threshold) in scorers.items()}
-    print("| rewritten rows | n | " + " | ".join(f"{m}: AUROC / TPR@1%FPR / caught" for m in models) + " |")
+    print(
+        "| rewritten rows | n | "
+        + " | ".join(f"{m} ({modes[m]}): AUROC / TPR@1%FPR / caught" for m in models)
+        + " |"
+    )
     print("|---|---:|" + "---:|" * len(models))
     for k in sorted(k for k in by_kind if ":" in k):
         cells = []
@@ -81,11 +99,14 @@ def main() -> int:
             neg = np.concatenate([scores[name][h] for h in human])
             pos = scores[name][k]
             neg, pos = neg[~np.isnan(neg)], pos[~np.isnan(pos)]
+            if not len(pos):  # e.g. texts all under the model's min_words
+                cells.append("no scorable text")
+                continue
             y, s = np.r_[np.ones(len(pos)), np.zeros(len(neg))], np.r_[pos, neg]
             caught = float((pos > thresholds[name]).mean())
             cells.append(f"{auroc(y, s):.3f} / {tpr_at_fpr(y, s, 0.01):.3f} / {caught:.3f}")
         print(f"| {k} | {len(by_kind[k])} | " + " | ".join(cells) + " |")
-    print("\n| human rows | n | " + " | ".join(f"{m}: flagged" for m in models) + " |")
+    print("\n| human rows | n | " + " | ".join(f"{m} ({modes[m]}): flagged" for m in models) + " |")
     print("|---|---:|" + "---:|" * len(models))
     for k in sorted(human):
         cells = []

@@ -1,13 +1,14 @@
 """Speed of `mtdetect score` on Wikinews dev articles: articles/s, tokens/s, peak memory, first result.
 
     python bench/speed.py [--n 500] [--repeats 3] [--first-runs 5] [--model DIR] [--shared ../shared/data]
-                          [--evidence] [--deep]
+                          [--evidence] [--deep] [--cascade]
 
 Each repeat runs the real command line in a fresh process over the same folder of .txt files and
 measures wall time; peak RSS comes from the child's rusage. "First result" is a fresh process that
 imports mtdetect, loads the model and scores one article. Both modes are measured: the full model
 and `--fast` (feature-only head); with `--evidence`, also the full model writing evidence spans, and with
-`--deep`, the full model scoring with its deep head (SmolLM2 reads each article's first 256 tokens).
+`--deep`, the full model scoring with its deep head (SmolLM2 reads each article's first 256 tokens), and with
+`--cascade`, the deep head with SmolLM2 reading only the articles the main head does not call original.
 Medians over the repeats are printed as a Markdown table, then:
 - time to first result: the median wall time over `--first-runs` fresh processes of `mtdetect score`
   on one article (full and `--fast`), and of `python -c "import mtdetect; mtdetect.score(text)"`;
@@ -150,6 +151,18 @@ def encoder_tokens(model: Path | None, texts: list[str]) -> int:
     return sum(encoder.pieces_read(len(ids)) for ids, _ in encoder.pieces(texts))
 
 
+def cascade_reads(model: Path | None, texts: list[str]) -> int:
+    """How many of `texts` `--cascade`'s language model reads (the main head's verdicts decide it)."""
+    from mtdetect import Detector
+    from mtdetect.model.deep import Cascade
+    from mtdetect.model.text import Parsed
+
+    detector = Detector.load(model)
+    deep = detector.manifest["deep"]
+    proba = detector.predict_proba([Parsed.of(t) for t in texts])
+    return int(Cascade.from_json(deep["cascade"]).reads(proba, deep["threshold"]["value"]).sum())
+
+
 def analyze_seconds(model: Path | None, shared: Path, n: int = 20) -> tuple[int, float, float]:
     """Articles of 550-700 words, and the median and highest seconds of `analyze(text)` (evidence and
     sentence scores) on them, in one process after a warm-up call."""
@@ -178,6 +191,7 @@ def main() -> int:
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--evidence", action="store_true", help="also time the full model with --evidence")
     parser.add_argument("--deep", action="store_true", help="also time the full model with --deep")
+    parser.add_argument("--cascade", action="store_true", help="also time the full model with --cascade")
     args = parser.parse_args()
     if not (args.shared / "wikinews" / "dev.jsonl").is_file():
         print(f"no Wikinews dev set under {args.shared}", file=sys.stderr)
@@ -192,6 +206,7 @@ def main() -> int:
         modes = [("full", []), ("fast", ["--fast"])]
         modes += [("full --evidence", ["--evidence"])] * args.evidence
         modes += [("full --deep", ["--deep"])] * args.deep
+        modes += [("full --cascade", ["--cascade"])] * args.cascade
         for mode, flags in modes:
             score = [sys.executable, "-m", "mtdetect", "score", str(folder), "-q", *model, *flags]
             one = [sys.executable, "-m", "mtdetect", "score", str(folder / "00000.txt"), "-q", *model, *flags]
@@ -220,7 +235,7 @@ def main() -> int:
         texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
         tokens = {"full": encoder_tokens(args.model, texts), "fast": 0}
         # As read for the score; evidence reads every window, and --deep's language model has its own tokens.
-        tokens["full --evidence"] = tokens["full --deep"] = tokens["full"]
+        tokens["full --evidence"] = tokens["full --deep"] = tokens["full --cascade"] = tokens["full"]
         print(
             "| mode | articles | words | encoder tokens | median s | articles/s | words/s | encoder tokens/s "
             "| after start-up, articles/s | peak RSS MB | first result s |"
@@ -236,7 +251,10 @@ def main() -> int:
                 f"| {first_seconds:.2f} |"
             )
         stages = where_the_time_goes(args.model, texts)
+        read = cascade_reads(args.model, texts) if args.cascade else None
         analyzed, analyze_median, analyze_max = analyze_seconds(args.model, args.shared)
+    if read is not None:
+        print(f"\n--cascade: the language model read {read} of the {args.n} articles")
     print(f"\n| time to first result (median of {args.first_runs} fresh processes) | seconds |\n|---|---:|")
     for mode, (_, first) in measured.items():
         flags = "".join(f" {flag}" for flag in dict(modes)[mode])

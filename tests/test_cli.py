@@ -128,6 +128,19 @@ def test_usage_errors_exit_2(capsys, articles, bundle):
         main(["score", str(articles), "--model", str(bundle), "--format", "csv", "--evidence"])
     assert info.value.code == 2
     assert "--evidence needs --format jsonl" in capsys.readouterr().err
+    for other in ("--fast", "--deep"):
+        with pytest.raises(SystemExit) as info:
+            main(["score", str(articles), "--model", str(bundle), "--cascade", other])
+        assert info.value.code == 2 and "--cascade is a mode of its own" in capsys.readouterr().err
+
+
+def test_cascade_with_a_model_without_a_deep_head_is_a_one_line_error(capsys, articles, bundle):
+    code, out, err = run(capsys, "score", articles, "--model", bundle, "--cascade")
+    assert code == 1 and out == ""
+    assert (
+        err.strip()
+        == f"mtdetect: error: {bundle}: no deep head, which --cascade scores with (--deep still works)"
+    )
 
 
 def test_info_prints_the_manifest(capsys, bundle):
@@ -146,6 +159,7 @@ def test_info_names_what_the_deep_head_reads(capsys):
     code, out, _ = run(capsys, "info")
     line = next(x for x in out.splitlines() if x.startswith("--deep head:"))
     assert code == 0 and ", ".join(deep["columns"]) in line and str(deep["threshold"]["value"]) in line
+    assert f"--cascade: the language model reads texts from main score {deep['cascade']['reads_from']}" in out
 
 
 def train_small(capsys, tmp_path: Path) -> Path:

