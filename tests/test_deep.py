@@ -151,13 +151,21 @@ def test_stream_sample_keeps_every_stream(bundle: Path) -> None:
     assert rows == deep_fit.stream_sample(examples.examples, {"original": 5, "spun": 3, "translated": 4}, 0)
 
 
-def test_a_bundle_with_a_deep_head_scores_with_the_language_model(
+def deep_bundle(
     bundle: Path, tiny_lm: LanguageModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[Path, dict]:
+    """A copy of the test bundle with a deep head fitted with the tiny language model (which every
+    `LanguageModel.from_package()` then returns), and what the fit recorded."""
     folder = tmp_path / "deep-bundle"
     shutil.copytree(bundle, folder)
     monkeypatch.setattr(LanguageModel, "from_package", classmethod(lambda cls, cache=None: tiny_lm))
-    info = fit_for_bundle(folder, tmp_path / "cache.json")
+    return folder, fit_for_bundle(folder, tmp_path / "cache.json")
+
+
+def test_a_bundle_with_a_deep_head_scores_with_the_language_model(
+    bundle: Path, tiny_lm: LanguageModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, info = deep_bundle(bundle, tiny_lm, tmp_path, monkeypatch)
     assert set(info["out_of_fold"]) == {"deep", "main head"}
     assert (tmp_path / "cache.json").is_file()  # the surprisal of every row, for the next refit
     assert fit_for_bundle(folder, tmp_path / "cache.json") == info  # a refit over its own head
@@ -177,10 +185,7 @@ def test_a_bundle_with_a_deep_head_scores_with_the_language_model(
 def test_the_cascade_scores_as_deep_where_it_reads_and_with_typical_surprisal_elsewhere(
     bundle: Path, tiny_lm: LanguageModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = tmp_path / "deep-bundle"
-    shutil.copytree(bundle, folder)
-    monkeypatch.setattr(LanguageModel, "from_package", classmethod(lambda cls, cache=None: tiny_lm))
-    fit_for_bundle(folder, tmp_path / "cache.json")
+    folder, _ = deep_bundle(bundle, tiny_lm, tmp_path, monkeypatch)
     spec = json.loads((folder / "manifest.json").read_text())["deep"]["cascade"]
     assert spec["reads_from"] == 0.5 and set(spec["typical"]) == {"lm_nll_top10", "lm_nll"}
     read: list[str] = []
