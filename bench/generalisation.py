@@ -344,8 +344,8 @@ class WithLm:
 
     def cascade(self, texts: list[str]) -> np.ndarray:
         """As `--cascade` scores: the language model only where the fold model is unsure."""
-        steps = (self.fit.cascade, self.fit.threshold.value)
-        return deep_scores(self.detector, self.fit.head, self.lm, texts, cascade=steps)
+        cascade = (self.fit.cascade, self.fit.threshold.value)
+        return deep_scores(self.detector, self.fit.head, self.lm, texts, cascade=cascade)
 
 
 def _cell(row: dict, scorer: str, metric: str) -> str:

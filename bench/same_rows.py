@@ -54,8 +54,8 @@ def scorer(folder: Path, mode: str, lm: SurprisalCache) -> tuple[Callable[[list[
         return detector.score_many, detector.threshold.value
     deep = detector.manifest["deep"]
     head, threshold = DeepHead.load(folder / DEEP_FILE), deep["threshold"]["value"]
-    steps = (Cascade.from_json(deep["cascade"]), threshold) if mode == "cascade" else None
-    return (lambda texts: deep_scores(detector, head, lm, texts, steps)), threshold
+    cascade = (Cascade.from_json(deep["cascade"]), threshold) if mode == "cascade" else None
+    return (lambda texts: deep_scores(detector, head, lm, texts, cascade)), threshold
 
 
 def main() -> int:

