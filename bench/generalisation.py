@@ -344,8 +344,7 @@ class WithLm:
 
     def cascade(self, texts: list[str]) -> np.ndarray:
         """As `--cascade` scores: the language model only where the fold model is unsure."""
-        cascade = (self.fit.cascade, self.fit.threshold.value)
-        return deep_scores(self.detector, self.fit.head, self.lm, texts, cascade=cascade)
+        return deep_scores(self.detector, self.fit.head, self.lm, texts, cascade=self.fit.cascade)
 
 
 def _cell(row: dict, scorer: str, metric: str) -> str:

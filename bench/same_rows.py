@@ -47,14 +47,19 @@ def kind(e: data_mod.Example) -> str:
 MODES = ("default", "deep", "cascade")
 
 
-def scorer(folder: Path, mode: str, lm: SurprisalCache) -> tuple[Callable[[list[str]], np.ndarray], float]:
-    """How a bundle scores texts in a mode, and its threshold; the language model's surprisal is `lm`'s."""
+def scorer(
+    folder: Path, mode: str, lm: SurprisalCache | None
+) -> tuple[Callable[[list[str]], np.ndarray], float]:
+    """How a bundle scores texts in a mode, and its threshold; the language model's surprisal is `lm`'s
+    (which a mode other than `default` needs)."""
     detector = Detector.load(folder)
     if mode == "default":
         return detector.score_many, detector.threshold.value
+    if lm is None:
+        raise ValueError(f"the {mode} mode reads SmolLM2's surprisal: pass the cache")
     deep = detector.manifest["deep"]
     head, threshold = DeepHead.load(folder / DEEP_FILE), deep["threshold"]["value"]
-    cascade = (Cascade.from_json(deep["cascade"]), threshold) if mode == "cascade" else None
+    cascade = Cascade.from_json(deep["cascade"], threshold) if mode == "cascade" else None
     return (lambda texts: deep_scores(detector, head, lm, texts, cascade)), threshold
 
 
@@ -75,10 +80,10 @@ def main() -> int:
     files = sorted(p for p in args.work.glob("*.jsonl") if p.name != REFERENCE_FILE)
     val = data_mod.split(data_mod.load(files), SPLITS, 0)["val"]
     models = {"previous": args.previous, "model": args.model}
-    lm = SurprisalCache(NLL_CACHE)  # one cache: each would save over the other; read only by deep heads
+    with_lm = set(modes.values()) != {"default"}
+    lm = SurprisalCache(NLL_CACHE) if with_lm else None  # one cache: each would save over the other
     scorers = {name: scorer(folder, modes[name], lm) for name, folder in models.items()}
     min_words = {Detector.load(folder, fast=True).min_words for folder in models.values()}
-    with_lm = set(modes.values()) != {"default"}
     fitted = {e.group for m in min_words for e in fit_rows(val, m)} if with_lm else set()
     by_kind: dict[str, list[str]] = defaultdict(list)
     for e in sorted(val.examples, key=lambda e: hashlib.sha256(e.text.encode()).digest()):

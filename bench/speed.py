@@ -160,7 +160,7 @@ def cascade_reads(model: Path | None, texts: list[str]) -> int:
     detector = Detector.load(model)
     deep = detector.manifest["deep"]
     proba = detector.predict_proba([Parsed.of(t) for t in texts])
-    return int(Cascade.from_json(deep["cascade"]).reads(proba, deep["threshold"]["value"]).sum())
+    return int(Cascade.from_json(deep["cascade"], deep["threshold"]["value"]).reads(proba).sum())
 
 
 def analyze_seconds(model: Path | None, shared: Path, n: int = 20) -> tuple[int, float, float]:

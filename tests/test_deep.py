@@ -113,7 +113,7 @@ def test_a_text_the_language_model_cannot_read_keeps_the_main_score() -> None:
 
 
 def test_the_cascade_reads_only_texts_the_main_head_is_not_sure_are_original() -> None:
-    cascade = Cascade(0.5, {"lm_nll_top10": 12.0, "lm_nll": 3.5})
+    cascade = Cascade(0.5, {"lm_nll_top10": 12.0, "lm_nll": 3.5}, threshold=0.9)
     proba = np.array(
         [
             [0.9, 0.05, 0.05],  # original: not read
@@ -122,22 +122,22 @@ def test_the_cascade_reads_only_texts_the_main_head_is_not_sure_are_original() -
             [0.01, 0.01, 0.98],  # the translated odds alone pass 0.9: read or not, it is flagged
         ]
     )
-    assert cascade.reads(proba, threshold=0.9).tolist() == [False, True, True, False]
+    assert cascade.reads(proba).tolist() == [False, True, True, False]
     asked: list[list[int]] = []
 
     def measure(rows: list[int]) -> np.ndarray:
         asked.append(rows)
         return summaries(len(rows), lm_nll=np.array([9.0] * len(rows)))
 
-    out = cascade.surprisal(proba, 0.9, measure)
+    out = cascade.surprisal(proba, measure)
     assert asked == [[1, 2]]
     nll, top = SUMMARIES.index("lm_nll"), SUMMARIES.index("lm_nll_top10")
     assert out[:, nll].tolist() == [3.5, 9.0, 9.0, 3.5] and out[[0, 3], top].tolist() == [12.0, 12.0]
     assert np.isnan(out[[0, 3], SUMMARIES.index("lm_excess")]).all()  # typical only of what the head reads
-    assert cascade.surprisal(proba[:1], 0.9, measure).shape == (1, len(SUMMARIES)) and len(asked) == 1
-    assert Cascade.from_json(cascade.to_json()) == cascade
+    assert cascade.surprisal(proba[:1], measure).shape == (1, len(SUMMARIES)) and len(asked) == 1
+    assert Cascade.from_json(cascade.to_json(), 0.9) == cascade
     with pytest.raises(ValueError, match="unknown surprisal summaries"):
-        Cascade.from_json({"reads_from": 0.5, "typical": {"lm_bogus": 1.0}})
+        Cascade.from_json({"reads_from": 0.5, "typical": {"lm_bogus": 1.0}}, 0.9)
 
 
 def test_stream_sample_keeps_every_stream(bundle: Path) -> None:
@@ -198,7 +198,7 @@ def test_the_cascade_scores_as_deep_where_it_reads_and_with_typical_surprisal_el
     assert cascade.language_model is None  # no deep evidence: the cascade is for batch scoring
     texts = [e.text for e in _rows(folder)]
     proba = plain.predict_proba([detector_mod.Parsed.of(t) for t in texts])
-    reads = cascade.cascade.reads(proba, cascade.threshold.value)
+    reads = cascade.cascade.reads(proba)
     assert 0 < reads.sum() < len(texts)
     scores = cascade.score_many(texts)
     assert read == [t for t, r in zip(texts, reads, strict=True) if r]  # the language model read those only
@@ -214,11 +214,11 @@ def test_a_text_the_shipped_cascade_skips_cannot_be_flagged() -> None:
     does not read it) stays under the deep head's threshold, whatever its probabilities."""
     manifest = Detector.load(fast=True).manifest["deep"]
     head = DeepHead.load(default_model_dir() / detector_mod.DEEP_FILE)
-    cascade = Cascade.from_json(manifest["cascade"])
+    cascade = Cascade.from_json(manifest["cascade"], manifest["threshold"]["value"])
     grid = [(o, f * (1 - o)) for o in np.linspace(0.5001, 1.0, 101) for f in np.linspace(0.0, 1.0, 101)]
     proba = np.array([(o, s, 1 - o - s) for o, s in grid])
     threshold = manifest["threshold"]["value"]
-    assumed = cascade.surprisal(proba, threshold, lambda rows: pytest.fail("read a text"))
+    assumed = cascade.surprisal(proba, lambda rows: pytest.fail("read a text"))
     assert head.rewritten(proba, assumed).max() < threshold
 
 
@@ -230,7 +230,7 @@ def test_the_cascade_needs_a_deep_head_with_a_cascade_and_no_other_mode(bundle: 
     proba, surprisal, labels, groups, sources = synthetic(200)
     head, threshold, _ = fit_deep_head(proba, surprisal, labels, groups, sources, tokens=64)
     deep_fit.add_to_bundle(
-        folder, head, threshold, deep_fit.cascade_of(surprisal, labels, head.surprisal), {}
+        folder, head, threshold, deep_fit.cascade_of(surprisal, labels, head.surprisal, threshold), {}
     )
     manifest = json.loads((folder / "manifest.json").read_text())
     del manifest["deep"]["cascade"]

@@ -128,23 +128,23 @@ class Cascade:
     It reads a text whose main-head P(rewritten) is at least `reads_from`, unless the translated odds alone
     already put it above the deep head's threshold (the deep head moves only the spun odds, so the verdict
     could not change). Every other text gets `typical`: the median surprisal summaries of the human
-    originals the deep head was fitted on."""
+    originals the deep head was fitted on. `threshold` is the deep head's (kept in the manifest beside it,
+    not in the cascade's own record)."""
 
     reads_from: float
     typical: dict[str, float]
+    threshold: float
 
-    def reads(self, proba: np.ndarray, threshold: float) -> np.ndarray:
+    def reads(self, proba: np.ndarray) -> np.ndarray:
         """Per row of main-head probabilities (LABELS order): does the language model read the text?"""
         proba = np.asarray(proba, dtype=float)
         translated_alone = proba[:, 2] / np.clip(proba[:, 0] + proba[:, 2], _EPS, None)
-        return (1.0 - proba[:, 0] >= self.reads_from) & (translated_alone <= threshold)
+        return (1.0 - proba[:, 0] >= self.reads_from) & (translated_alone <= self.threshold)
 
-    def surprisal(
-        self, proba: np.ndarray, threshold: float, measure: Callable[[list[int]], np.ndarray]
-    ) -> np.ndarray:
+    def surprisal(self, proba: np.ndarray, measure: Callable[[list[int]], np.ndarray]) -> np.ndarray:
         """`SUMMARIES` per row for the deep head: `measure(indices)` (the language model's, one row per
         index) where it reads the text, else the typical values (NaN for summaries it has none of)."""
-        reads = self.reads(proba, threshold)
+        reads = self.reads(proba)
         out = np.tile([self.typical.get(name, np.nan) for name in SUMMARIES], (len(reads), 1))
         if reads.any():
             out[reads] = measure(np.flatnonzero(reads).tolist())
@@ -154,7 +154,18 @@ class Cascade:
         return {"reads_from": self.reads_from, "typical": dict(self.typical)}
 
     @classmethod
-    def from_json(cls, spec: dict) -> Cascade:
+    def from_json(cls, spec: dict, threshold: float) -> Cascade:
+        """The cascade recorded as `spec` (`to_json`), of a deep head with this threshold."""
         typical = {str(k): float(v) for k, v in spec["typical"].items()}
         _indices(list(typical))
-        return cls(float(spec["reads_from"]), typical)
+        return cls(float(spec["reads_from"]), typical, float(threshold))
+
+
+def surprisal_rows(
+    cascade: Cascade | None, proba: np.ndarray, measure: Callable[[list[int]], np.ndarray]
+) -> np.ndarray:
+    """The deep head's `SUMMARIES` per row of main-head probabilities: `measure(indices)` of every text
+    (`--deep`), or with a cascade of only the texts it reads (`--cascade`)."""
+    if cascade is None:
+        return measure(list(range(len(proba))))
+    return cascade.surprisal(proba, measure)

@@ -31,7 +31,7 @@ from mtdetect.model import encoder as encoder_mod
 from mtdetect.model import estimators
 from mtdetect.model.bundle import BundleError, default_model_dir, read_manifest, write_manifest
 from mtdetect.model.collocations import BigramTable
-from mtdetect.model.deep import Cascade, DeepHead
+from mtdetect.model.deep import Cascade, DeepHead, surprisal_rows
 from mtdetect.model.encoder import Encoder, Reading
 from mtdetect.model.explain import Evidence, find_evidence, scored_spans, surprise_spans
 from mtdetect.model.features import FEATURE_NAMES, FeatureExtractor, Signals
@@ -333,9 +333,7 @@ class Detector:
         def measure(rows: list[int]) -> np.ndarray:
             return np.array([lm.surprisal(parsed[i].judged_text, head.tokens) for i in rows])
 
-        if self.cascade is None:
-            return head.probabilities(proba, measure(list(range(len(parsed)))))
-        return head.probabilities(proba, self.cascade.surprisal(proba, self.threshold.value, measure))
+        return head.probabilities(proba, surprisal_rows(self.cascade, proba, measure))
 
     def _read(self, parsed: Sequence[Parsed], explain: bool = False) -> list[Reading] | None:
         if self.encoder is None or not parsed:
@@ -460,7 +458,7 @@ def _cascade_of(folder: Path, manifest: dict[str, Any], head: DeepHead | None) -
     if "cascade" not in manifest["deep"]:
         raise BundleError(f"{folder}: its deep head has no cascade; refit it (training/deep_fit.py)")
     try:
-        spec = Cascade.from_json(manifest["deep"]["cascade"])
+        spec = Cascade.from_json(manifest["deep"]["cascade"], manifest["deep"]["threshold"]["value"])
     except (KeyError, TypeError, ValueError) as exc:
         raise BundleError(f"{folder}: cannot read the deep head's cascade ({exc})") from exc
     if not set(head.surprisal) <= set(spec.typical):

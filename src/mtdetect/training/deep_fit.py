@@ -21,7 +21,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from mtdetect.model.bundle import read_manifest, write_manifest
-from mtdetect.model.deep import CASCADE_READS_FROM, DEFAULT_SURPRISAL, Cascade, DeepHead, input_columns
+from mtdetect.model.deep import (
+    CASCADE_READS_FROM,
+    DEFAULT_SURPRISAL,
+    Cascade,
+    DeepHead,
+    input_columns,
+    surprisal_rows,
+)
 from mtdetect.model.detector import DEEP_FILE, Detector, Threshold
 from mtdetect.model.surprisal import SUMMARIES, SUMMARY_TOKENS, LanguageModel
 from mtdetect.model.text import Parsed
@@ -135,12 +142,15 @@ def fit_deep_head(
     return head_on(fit), threshold, oof
 
 
-def cascade_of(surprisal: np.ndarray, labels: np.ndarray, columns: Sequence[str]) -> Cascade:
-    """The cascade of a deep head fitted on rows with these `SUMMARIES` and labels: the summaries it
-    assumes of a text the language model does not read are the median of the originals among them."""
+def cascade_of(
+    surprisal: np.ndarray, labels: np.ndarray, columns: Sequence[str], threshold: Threshold
+) -> Cascade:
+    """The cascade of a deep head (reading `columns`, with `threshold`) fitted on rows with these
+    `SUMMARIES` and labels: the summaries it assumes of a text the language model does not read are the
+    median of the originals among them."""
     originals = np.asarray(surprisal, dtype=float)[np.asarray(labels) == "original"]
     typical = {c: float(np.nanmedian(originals[:, SUMMARIES.index(c)])) for c in columns}
-    return Cascade(CASCADE_READS_FROM, typical)
+    return Cascade(CASCADE_READS_FROM, typical, threshold.value)
 
 
 def add_to_bundle(
@@ -190,20 +200,16 @@ def deep_scores(
     head: DeepHead,
     lm: SurprisalCache,
     texts: Sequence[str],
-    cascade: tuple[Cascade, float] | None = None,
+    cascade: Cascade | None = None,
 ) -> np.ndarray:
     """P(rewritten) of `texts` by `detector` with `head` and the cached surprisal, as `--deep` scores
-    them, or with `cascade` (and the deep head's threshold) as `--cascade` does; NaN where the detector
-    would not score a text."""
+    them, or with `cascade` as `--cascade` does; NaN where the detector would not score a text."""
     out = detector.score_many(list(texts))
     scorable = np.flatnonzero(~np.isnan(out))
     parsed = [Parsed.of(texts[i]) for i in scorable]
     proba = detector.predict_proba(parsed)
     judged = [p.judged_text for p in parsed]
-    if cascade is None:
-        surprisal = lm(judged)
-    else:
-        surprisal = cascade[0].surprisal(proba, cascade[1], lambda rows: lm([judged[i] for i in rows]))
+    surprisal = surprisal_rows(cascade, proba, lambda rows: lm([judged[i] for i in rows]))
     out[scorable] = head.rewritten(proba, surprisal)
     return out
 
@@ -230,7 +236,7 @@ def fit_on_validation(
     head, threshold, oof = fit_deep_head(
         proba, surprisal, labels, groups, sources, lm.tokens, prior, max_fpr, columns=columns
     )
-    return DeepFit(head, threshold, cascade_of(surprisal, labels, columns), rows, proba, oof)
+    return DeepFit(head, threshold, cascade_of(surprisal, labels, columns, threshold), rows, proba, oof)
 
 
 def fit_for_bundle(
