@@ -14,6 +14,13 @@ Each test spinner swaps 4%, 10% and 30% of the eligible words (no side effects) 
 articles (never trained on), scored against the same articles untouched. Mythes (th_en_US_v2) is derived
 from WordNet, so the two resources share many synonym pairs: the last column gives the share of the test
 spinner's one-word swaps that the fold's own synonym table lists. The hand-written built-in lexicon stays.
+Evidence on the same spun rows (`bench/evidence.py`'s measures): the fold model's spun-phrase spans (its
+word scorer learnt from the fold's rows; its suggestions come from the fold's tables) against the test
+spinner's true substitutions, and false spans per 1,000 words of the untouched articles; by default and
+with `--cascade` (its deep head decides which texts are called spun, where the word scorer's weak
+threshold applies; the language model reads the texts live, as the CLI does). The evidence anchor needs no
+thesaurus: every lowercase word whose first token SmolLM2 finds more surprising than 10 nats
+(`surprisal.SURPRISING`) given the text before it.
 
 Domain folds: a spinner that is in training (WordNet random-sense, 10%) on a source that is not:
 - wikipedia: no Wikipedia row (the collocation reference texts included) and no vectors-* row (its word
@@ -49,18 +56,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from evidence import Span, cell, false_spans_per_1k, measure, measure_spans
 from heldout import REFERENCE_FILE, ROOT, SPLITS, SURPRISAL_CACHE, dev_originals, row_family
 
 from mtdetect import Detector
 from mtdetect.model.deep import DEFAULT_SURPRISAL
-from mtdetect.model.surprisal import SUMMARIES
+from mtdetect.model.surprisal import SUMMARIES, SURPRISING, LanguageModel
 from mtdetect.model.synonyms import SynonymTable
+from mtdetect.model.text import Parsed, word_tokens
 from mtdetect.training import data as data_mod
 from mtdetect.training.align import align
 from mtdetect.training.data import assign_split, iter_jsonl, write_jsonl
-from mtdetect.training.deep_fit import SurprisalCache, deep_scores, fit_on_validation
+from mtdetect.training.deep_fit import SurprisalCache, add_to_bundle, deep_scores, fit_on_validation
 from mtdetect.training.metrics import auroc, tpr_at_fpr
-from mtdetect.training.pairs import FAMILIES, _thesaurus, _wordnet, make_pairs
+from mtdetect.training.pairs import FAMILIES, _thesaurus, _wordnet, document_seed, make_pairs
 from mtdetect.training.rewrite import Rewriter
 from mtdetect.training.trainer import TrainConfig, train
 
@@ -256,18 +265,75 @@ def same_rows(y: np.ndarray, scores: dict[str, np.ndarray]) -> dict:
     return out
 
 
-def spun_rows(spinner: str, rate: float, docs: list[tuple], seed: int, built: dict) -> list[dict]:
-    """Pair rows of `docs` rewritten by the test spinner at exactly `rate`."""
+def test_spinner(spinner: str, rate: float, built: dict) -> tuple[str, Rewriter]:
+    """The test spinner at exactly `rate`, built once, and its name."""
     name = f"{spinner}-{round(rate * 100)}"
     if name not in built:
         built[name] = TEST_SPINNERS[spinner](rate)()
-    return list(make_pairs(docs, {name: built[name]}, seed=seed))
+    return name, built[name]
+
+
+def spun_rows(spinner: str, rate: float, docs: list[tuple], seed: int, built: dict) -> list[dict]:
+    """Pair rows of `docs` rewritten by the test spinner at exactly `rate`."""
+    return list(make_pairs(docs, dict([test_spinner(spinner, rate, built)]), seed=seed))
+
+
+class SurprisingWords:
+    """The evidence anchor that needs no thesaurus: every lowercase word whose first token SmolLM2 finds
+    more surprising than `surprisal.SURPRISING` nats, given the text before it (no suggestion)."""
+
+    def __init__(self) -> None:
+        self.lm: LanguageModel | None = None
+        self.seen: dict[str, list[Span]] = {}
+
+    def spans(self, text: str) -> list[Span]:
+        key = text_key(text)
+        if key not in self.seen:
+            self.lm = self.lm or LanguageModel.from_package()
+            p = Parsed.of(text)
+            self.seen[key] = [
+                (p.word_tokens[i].start, p.word_tokens[i].end, None)
+                for i, nll in self.lm.word_surprisal(p).items()
+                if nll > SURPRISING and p.words[i].isalpha() and p.words[i].islower()
+            ]
+        return self.seen[key]
+
+    def false_spans_per_1k(self, texts: Sequence[str]) -> float:
+        """Spans per 1,000 words of untouched originals."""
+        return 1000 * sum(len(self.spans(t)) for t in texts) / max(sum(len(word_tokens(t)) for t in texts), 1)
+
+
+def evidence_of(
+    detectors: dict[str, Detector],
+    anchor: SurprisingWords | None,
+    pairs: list[dict],
+    rewriter: Rewriter,
+    seed: int,
+) -> dict[str, dict[str, float | None]]:
+    """Each detector's spun-phrase spans, and the anchor's, against the true substitutions of `pairs`
+    (`bench/evidence.py`)."""
+    rewrites = [rewriter.rewrite(p["original"], document_seed(seed, p["id"])) for p in pairs]
+    if [rw.text for rw in rewrites] != [p["rewritten"] for p in pairs]:
+        raise SystemExit(f"{rewriter.name}: the evidence rewrites differ from the scored rows")
+    out: dict[str, dict[str, float | None]] = {name: measure(d, rewrites) for name, d in detectors.items()}
+    if anchor is not None:
+        out["smollm2_surprising"] = measure_spans(rewrites, [anchor.spans(rw.text) for rw in rewrites])
+    return out
+
+
+@dataclass
+class Anchors:
+    """What every fold's model is measured beside, on the same rows."""
+
+    shipped: Detector  # evidence
+    scorers: dict[str, Memo]  # scores
+    words: SurprisingWords | None  # evidence that needs no thesaurus
 
 
 def run_fold(
     fold: Fold,
     args: argparse.Namespace,
-    anchors: dict[str, Memo],
+    anchors: Anchors,
     lm: SurprisalCache | None,
     split_seed: int,
     built: dict,
@@ -292,7 +358,7 @@ def run_fold(
         trained = time.time() - started
         counts = result.manifest["training"]["counts"]
         print(f"{fold.name}: trained in {trained:.0f} s on {counts}", file=sys.stderr, flush=True)
-        scorers = {"fold_model": Memo(result.detector.score_many), **anchors}
+        scorers = {"fold_model": Memo(result.detector.score_many), **anchors.scorers}
         if lm is not None:
             columns = tuple(args.surprisal.split(","))
             with_lm = WithLm(result.detector, lm, result.val, args.seed, columns)
@@ -300,9 +366,22 @@ def run_fold(
             scorers["fold_model+smollm2_cascade"] = Memo(with_lm.cascade)
         docs = test_articles(fold.test, args.shared, args.work, split_seed, args.n, args.seed)
         human = [text for _, text, _ in docs]
+        # Evidence only where the spinner is unseen: a domain fold's spinner fed its tables.
+        unseen = fold.protocol == "resource"
+        explained = {"fold_model": result.detector, "shipped": anchors.shipped} if unseen else {}
+        anchor = anchors.words if unseen else None
+        if explained and lm is not None:
+            # As `--cascade` explains: the word scorer's weak threshold applies where the deep head says spun.
+            add_to_bundle(config.out, with_lm.fit.head, with_lm.fit.threshold, with_lm.fit.cascade, {})
+            explained["fold_model_cascade"] = Detector.load(config.out, cascade=True)
+        false_spans = {name: false_spans_per_1k(d, human) for name, d in explained.items()}
+        if anchor is not None:
+            false_spans["smollm2_surprising"] = anchor.false_spans_per_1k(human)
         results = []
         for rate in fold.rates:
             pairs = spun_rows(fold.spinner, rate, docs, args.seed, built)
+            rewriter = test_spinner(fold.spinner, rate, built)[1]
+            evidence = evidence_of(explained, anchor, pairs, rewriter, args.seed)
             texts = human + [p["rewritten"] for p in pairs]
             y = np.r_[np.zeros(len(human)), np.ones(len(pairs))]
             results.append(
@@ -318,6 +397,9 @@ def run_fold(
                     "rate": rate,
                     **same_rows(y, {name: score(texts) for name, score in scorers.items()}),
                     "swaps_listed_by_fold_table": listed_share(pairs, result.detector.extractor.synonyms),
+                    "evidence": {
+                        name: {**m, "false_spans_per_1k": false_spans[name]} for name, m in evidence.items()
+                    },
                     "train_counts": counts,
                     "fold_validation_auroc": result.metrics.get("auroc"),
                     "train_seconds": round(trained),
@@ -391,6 +473,29 @@ def print_table(protocol: str, rows: list[dict], scorers: list[str]) -> None:
         print("| " + " | ".join(cells) + " |")
 
 
+def print_evidence(rows: list[dict]) -> None:
+    """The spun-phrase evidence on the resource folds' unseen spinners (`bench/evidence.py` measures)."""
+    labels = {
+        "fold_model": "fold model",
+        "fold_model_cascade": "fold model `--cascade`",
+        "smollm2_surprising": f"SmolLM2: lowercase words over {SURPRISING:g} nats (anchor)",
+        "shipped": "shipped (not resource-disjoint)",
+    }
+    print("\nEvidence spans on the unseen spinner (spun-phrase spans against the true substitutions).\n")
+    print(
+        "| fold | rate | evidence of | called spun | span recall | span precision | suggestion accuracy "
+        "| false spans / 1k words of originals |"
+    )
+    print("|---|---:|---|---:|---:|---:|---:|---:|")
+    for r in rows:
+        for name, m in sorted(r.get("evidence", {}).items(), key=lambda item: list(labels).index(item[0])):
+            cells = [m.get(k) for k in ("called_spun", "recall", "precision", "suggestions")]
+            print(
+                f"| {r['fold']} | {r['rate']:.0%} | {labels[name]} | {' | '.join(map(cell, cells))} "
+                f"| {m['false_spans_per_1k']:.2f} |"
+            )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", default=",".join(FOLDS), help=f"comma-separated, of {', '.join(FOLDS)}")
@@ -413,14 +518,18 @@ def main() -> int:
         parser.error(f"unknown fold(s) {', '.join(unknown)}; known: {', '.join(FOLDS)}")
     started = time.time()
     shipped = Detector.load()
-    anchors = {"shipped": Memo(shipped.score_many), "shipped_fast": Memo(Detector.load(fast=True).score_many)}
+    fast = Detector.load(fast=True)
+    anchors = Anchors(
+        shipped, {"shipped": Memo(shipped.score_many), "shipped_fast": Memo(fast.score_many)}, None
+    )
     lm = None if args.no_lm else SurprisalCache(NLL_CACHE, NLL_TOKENS)
     if lm is not None:
-        anchors = {
+        anchors.words = SurprisingWords()
+        anchors.scorers = {
             "smollm2_nll": Memo(lambda texts: lm(texts)[:, SUMMARIES.index("lm_nll")]),
             "smollm2_top10": Memo(lambda texts: lm(texts)[:, SUMMARIES.index("lm_nll_top10")]),
             "smollm2_excess": Memo(lambda texts: lm(texts)[:, SUMMARIES.index("lm_excess")]),
-            **anchors,
+            **anchors.scorers,
         }
     # The Wikipedia test articles must lie in the shipped model's own validation split.
     split_seed = shipped.manifest["training"]["config"]["seed"]
@@ -433,12 +542,14 @@ def main() -> int:
     scorers = [
         "fold_model",
         *(["fold_model+smollm2", "fold_model+smollm2_cascade"] if lm is not None else []),
-        *anchors,
+        *anchors.scorers,
     ]
     for protocol in ("resource", "domain"):
         rows = [r for r in results if r["protocol"] == protocol]
         if rows:
             print_table(protocol, rows, scorers)
+        if rows and protocol == "resource":
+            print_evidence(rows)
     print(f"\n{time.time() - started:.0f} s in all", file=sys.stderr)
     return 0
 

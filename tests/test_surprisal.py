@@ -47,6 +47,17 @@ def test_the_summaries_are_of_the_token_surprisal(tiny_lm: LanguageModel) -> Non
     assert np.isnan(tiny_lm.surprisal("", tokens=12)).all()
 
 
+def test_a_words_surprisal_is_its_first_tokens_nll(tiny_lm: LanguageModel) -> None:
+    p = Parsed.of(TEXT)
+    words = tiny_lm.word_surprisal(p)
+    nll, _ = tiny_lm.token_surprisal(p.judged_text, tokens=surprisal.MAX_TOKENS)
+    offsets = tiny_lm.tokenizer(p.judged_text, return_offsets_mapping=True, add_special_tokens=False)
+    first = surprisal._first_pieces(p, offsets["offset_mapping"])
+    assert set(words) == {i for i, j in first.items() if j > 0} and len(words) == len(p.words) - 1
+    for i, value in words.items():
+        assert value == pytest.approx(nll[first[i] - 1], abs=1e-4) and value >= 0
+
+
 def test_a_tail_summary_reads_the_few_most_surprising_tokens() -> None:
     nll = np.r_[np.full(90, 2.0), np.full(10, 12.0)]  # ten swapped words in a hundred tokens
     summary = dict(zip(surprisal.SUMMARIES, surprisal.summarise(nll, np.full(100, 2.0)), strict=True))

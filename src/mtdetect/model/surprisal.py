@@ -26,7 +26,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,35 +100,41 @@ class LanguageModel:
 
     def surprises(self, p: Parsed, synonyms: SynonymTable) -> list[Surprise]:
         """For each word with synonyms, the margin of its likeliest synonym over it (may be negative)."""
+        text = p.judged_text
+        out = []
+        for i, token, row in self._word_rows(p):
+            candidates = synonyms.get(p.words[i])
+            if not candidates:
+                continue
+            start = p.word_tokens[i].start
+            spaced = start > 0 and text[start - 1] == " "  # then the word's token carries the space
+            ids_of = [self._first_id(capitalised_like(c, p.word_tokens[i].text), spaced) for c in candidates]
+            scores = row[ids_of]
+            best = int(scores.argmax())
+            margin = float(scores[best] - row[token])
+            out.append(Surprise(i, margin, capitalised_like(candidates[best], p.word_tokens[i].text)))
+        return out
+
+    def word_surprisal(self, p: Parsed) -> dict[int, float]:
+        """Word index -> NLL (nats) of the word's first token given the text before it."""
+        return {i: -float(row[token]) for i, token, row in self._word_rows(p)}
+
+    def _word_rows(self, p: Parsed) -> Iterator[tuple[int, int, Any]]:
+        """(word index, its first token's id, the log-probabilities over the vocabulary there) of each word
+        with left context, read in windows of MAX_TOKENS (a window's first token has no context)."""
         import torch
 
-        text = p.judged_text
-        encoding = self.tokenizer(text, return_offsets_mapping=True, add_special_tokens=False)
+        encoding = self.tokenizer(p.judged_text, return_offsets_mapping=True, add_special_tokens=False)
         ids, offsets = encoding["input_ids"], encoding["offset_mapping"]
         first_piece = _first_pieces(p, offsets)
-        out = []
         for lo in range(0, len(ids), MAX_TOKENS):
             window = ids[lo : lo + MAX_TOKENS]
             with torch.inference_mode():
                 logits = self.model(input_ids=torch.tensor([window])).logits[0]
             logp = torch.log_softmax(logits.float(), dim=-1)
             for i, j in first_piece.items():
-                if not lo < j < lo + len(window):  # the first piece of a window has no context
-                    continue
-                candidates = synonyms.get(p.words[i])
-                if not candidates:
-                    continue
-                row = logp[j - lo - 1]
-                start = p.word_tokens[i].start
-                spaced = start > 0 and text[start - 1] == " "  # then the word's token carries the space
-                ids_of = [
-                    self._first_id(capitalised_like(c, p.word_tokens[i].text), spaced) for c in candidates
-                ]
-                scores = row[ids_of]
-                best = int(scores.argmax())
-                margin = float(scores[best] - row[ids[j]])
-                out.append(Surprise(i, margin, capitalised_like(candidates[best], p.word_tokens[i].text)))
-        return out
+                if lo < j < lo + len(window):
+                    yield i, ids[j], logp[j - lo - 1]
 
     def surprisal(self, text: str, tokens: int = SUMMARY_TOKENS) -> np.ndarray:
         """`SUMMARIES` of the first `tokens` tokens' surprisal (`summarise`)."""
