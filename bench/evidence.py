@@ -76,8 +76,9 @@ def measure_spans(rewrites: Sequence[Rewrite], spans: Sequence[Sequence[Span]]) 
     for rw, shown in zip(rewrites, spans, strict=True):
         toks = word_tokens(rw.text)
         swapped = [(s.start, s.end) for s in rw.substitutions]
+        marked = [(start, end) for start, end, _ in shown]
         subs = {i for i, t in enumerate(toks) if covered(t.start, t.end, swapped)}
-        flagged = {i for i, t in enumerate(toks) if covered(t.start, t.end, [(a, b) for a, b, _ in shown])}
+        flagged = {i for i, t in enumerate(toks) if covered(t.start, t.end, marked)}
         sub_tokens += len(subs)
         flagged_tokens += len(flagged)
         hit_tokens += len(subs & flagged)

@@ -16,9 +16,10 @@ from WordNet, so the two resources share many synonym pairs: the last column giv
 spinner's one-word swaps that the fold's own synonym table lists. The hand-written built-in lexicon stays.
 Evidence on the same spun rows (`bench/evidence.py`'s measures): the fold model's spun-phrase spans (its
 word scorer learnt from the fold's rows; its suggestions come from the fold's tables) against the test
-spinner's true substitutions, and false spans per 1,000 words of the untouched articles; by default and
-with `--cascade` (its deep head decides which texts are called spun, where the word scorer's weak
-threshold applies; the language model reads the texts live, as the CLI does). The evidence anchor needs no
+spinner's true substitutions, and false spans per 1,000 words of the untouched articles; by default, with
+`--cascade` (its deep head decides which texts are called spun, where the word scorer's weak threshold
+applies) and with `--deep` (the same for every text, plus the language model's spans); the language model
+reads the texts live, as the CLI does. The evidence anchor needs no
 thesaurus: every lowercase word whose first token SmolLM2 finds more surprising than 10 nats
 (`surprisal.SURPRISING`) given the text before it.
 
@@ -371,9 +372,11 @@ def run_fold(
         explained = {"fold_model": result.detector, "shipped": anchors.shipped} if unseen else {}
         anchor = anchors.words if unseen else None
         if explained and lm is not None:
-            # As `--cascade` explains: the word scorer's weak threshold applies where the deep head says spun.
+            # As `--cascade` and `--deep` explain: the word scorer's weak threshold applies where the deep
+            # head says spun, and `--deep` adds the language model's own spans.
             add_to_bundle(config.out, with_lm.fit.head, with_lm.fit.threshold, with_lm.fit.cascade, {})
             explained["fold_model_cascade"] = Detector.load(config.out, cascade=True)
+            explained["fold_model_deep"] = Detector.load(config.out, deep=True)
         false_spans = {name: false_spans_per_1k(d, human) for name, d in explained.items()}
         if anchor is not None:
             false_spans["smollm2_surprising"] = anchor.false_spans_per_1k(human)
@@ -478,6 +481,7 @@ def print_evidence(rows: list[dict]) -> None:
     labels = {
         "fold_model": "fold model",
         "fold_model_cascade": "fold model `--cascade`",
+        "fold_model_deep": "fold model `--deep`",
         "smollm2_surprising": f"SmolLM2: lowercase words over {SURPRISING:g} nats (anchor)",
         "shipped": "shipped (not resource-disjoint)",
     }
