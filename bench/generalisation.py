@@ -19,9 +19,8 @@ word scorer learnt from the fold's rows; its suggestions come from the fold's ta
 spinner's true substitutions, and false spans per 1,000 words of the untouched articles; by default, with
 `--cascade` (its deep head decides which texts are called spun, where the word scorer's weak threshold
 applies) and with `--deep` (the same for every text, plus the language model's spans); the language model
-reads the texts live, as the CLI does. The evidence anchor needs no
-thesaurus: every lowercase word whose first token SmolLM2 finds more surprising than 10 nats
-(`surprisal.SURPRISING`) given the text before it.
+reads the texts live, as the CLI does. The evidence anchor needs no thesaurus: every lowercase word whose
+first token SmolLM2 finds more surprising than 10 nats (`surprisal.SURPRISING`) given the text before it.
 
 Domain folds: a spinner that is in training (WordNet random-sense, 10%) on a source that is not:
 - wikipedia: no Wikipedia row (the collocation reference texts included) and no vectors-* row (its word
@@ -331,6 +330,20 @@ class Anchors:
     words: SurprisingWords | None  # evidence that needs no thesaurus
 
 
+def explainers(
+    detector: Detector, bundle: Path, with_lm: WithLm | None, shipped: Detector
+) -> dict[str, Detector]:
+    """The detectors whose evidence a resource fold measures: the fold model (saved in `bundle`), with its
+    deep head as `--cascade` and `--deep` explain (the word scorer's weak threshold applies where the deep
+    head says spun, and `--deep` adds the language model's own spans), and the shipped model."""
+    out = {"fold_model": detector, "shipped": shipped}
+    if with_lm is not None:
+        add_to_bundle(bundle, with_lm.fit.head, with_lm.fit.threshold, with_lm.fit.cascade, {})
+        out["fold_model_cascade"] = Detector.load(bundle, cascade=True)
+        out["fold_model_deep"] = Detector.load(bundle, deep=True)
+    return out
+
+
 def run_fold(
     fold: Fold,
     args: argparse.Namespace,
@@ -360,6 +373,7 @@ def run_fold(
         counts = result.manifest["training"]["counts"]
         print(f"{fold.name}: trained in {trained:.0f} s on {counts}", file=sys.stderr, flush=True)
         scorers = {"fold_model": Memo(result.detector.score_many), **anchors.scorers}
+        with_lm = None
         if lm is not None:
             columns = tuple(args.surprisal.split(","))
             with_lm = WithLm(result.detector, lm, result.val, args.seed, columns)
@@ -369,14 +383,8 @@ def run_fold(
         human = [text for _, text, _ in docs]
         # Evidence only where the spinner is unseen: a domain fold's spinner fed its tables.
         unseen = fold.protocol == "resource"
-        explained = {"fold_model": result.detector, "shipped": anchors.shipped} if unseen else {}
+        explained = explainers(result.detector, config.out, with_lm, anchors.shipped) if unseen else {}
         anchor = anchors.words if unseen else None
-        if explained and lm is not None:
-            # As `--cascade` and `--deep` explain: the word scorer's weak threshold applies where the deep
-            # head says spun, and `--deep` adds the language model's own spans.
-            add_to_bundle(config.out, with_lm.fit.head, with_lm.fit.threshold, with_lm.fit.cascade, {})
-            explained["fold_model_cascade"] = Detector.load(config.out, cascade=True)
-            explained["fold_model_deep"] = Detector.load(config.out, deep=True)
         false_spans = {name: false_spans_per_1k(d, human) for name, d in explained.items()}
         if anchor is not None:
             false_spans["smollm2_surprising"] = anchor.false_spans_per_1k(human)
@@ -391,7 +399,7 @@ def run_fold(
                 {
                     "protocol": fold.protocol,
                     "fold": fold.name,
-                    "unseen": fold.protocol == "resource",
+                    "unseen": unseen,
                     "dropped_families": sorted(fold.families),
                     "dropped_sources": sorted(fold.sources),
                     "synonyms": fold.synonyms,
