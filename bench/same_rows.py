@@ -59,7 +59,7 @@ def scorer(
         raise ValueError(f"the {mode} mode reads SmolLM2's surprisal: pass the cache")
     deep = detector.manifest["deep"]
     head, threshold = DeepHead.load(folder / DEEP_FILE), deep["threshold"]["value"]
-    cascade = Cascade.from_json(deep["cascade"], threshold) if mode == "cascade" else None
+    cascade = Cascade.from_manifest(deep) if mode == "cascade" else None
     return (lambda texts: deep_scores(detector, head, lm, texts, cascade)), threshold
 
 

@@ -158,9 +158,8 @@ def cascade_reads(model: Path | None, texts: list[str]) -> int:
     from mtdetect.model.text import Parsed
 
     detector = Detector.load(model)
-    deep = detector.manifest["deep"]
     proba = detector.predict_proba([Parsed.of(t) for t in texts])
-    return int(Cascade.from_json(deep["cascade"], deep["threshold"]["value"]).reads(proba).sum())
+    return int(Cascade.from_manifest(detector.manifest["deep"]).reads(proba).sum())
 
 
 def analyze_seconds(model: Path | None, shared: Path, n: int = 20) -> tuple[int, float, float]:

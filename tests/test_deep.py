@@ -214,7 +214,7 @@ def test_a_text_the_shipped_cascade_skips_cannot_be_flagged() -> None:
     does not read it) stays under the deep head's threshold, whatever its probabilities."""
     manifest = Detector.load(fast=True).manifest["deep"]
     head = DeepHead.load(default_model_dir() / detector_mod.DEEP_FILE)
-    cascade = Cascade.from_json(manifest["cascade"], manifest["threshold"]["value"])
+    cascade = Cascade.from_manifest(manifest)
     grid = [(o, f * (1 - o)) for o in np.linspace(0.5001, 1.0, 101) for f in np.linspace(0.0, 1.0, 101)]
     proba = np.array([(o, s, 1 - o - s) for o, s in grid])
     threshold = manifest["threshold"]["value"]

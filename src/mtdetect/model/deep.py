@@ -160,6 +160,11 @@ class Cascade:
         _indices(list(typical))
         return cls(float(spec["reads_from"]), typical, float(threshold))
 
+    @classmethod
+    def from_manifest(cls, deep: dict) -> Cascade:
+        """The cascade of the deep head that a bundle manifest's `deep` section records."""
+        return cls.from_json(deep["cascade"], deep["threshold"]["value"])
+
 
 def surprisal_rows(
     cascade: Cascade | None, proba: np.ndarray, measure: Callable[[list[int]], np.ndarray]

@@ -458,7 +458,7 @@ def _cascade_of(folder: Path, manifest: dict[str, Any], head: DeepHead | None) -
     if "cascade" not in manifest["deep"]:
         raise BundleError(f"{folder}: its deep head has no cascade; refit it (training/deep_fit.py)")
     try:
-        spec = Cascade.from_json(manifest["deep"]["cascade"], manifest["deep"]["threshold"]["value"])
+        spec = Cascade.from_manifest(manifest["deep"])
     except (KeyError, TypeError, ValueError) as exc:
         raise BundleError(f"{folder}: cannot read the deep head's cascade ({exc})") from exc
     if not set(head.surprisal) <= set(spec.typical):
