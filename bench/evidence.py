@@ -23,7 +23,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from mtdetect import Detector
+from mtdetect import Analysis, Detector
 from mtdetect.model.text import word_tokens
 from mtdetect.training.align import covered
 from mtdetect.training.pairs import document_seed
@@ -62,11 +62,13 @@ def true_original(rw: Rewrite, start: int, end: int) -> str:
 def measure(detector: Detector, rewrites: Sequence[Rewrite]) -> dict[str, float | None]:
     """Span recall and precision, suggestion accuracy, and the share of spun texts called spun."""
     analyses = detector.analyze_many([rw.text for rw in rewrites], explain=True, sentences=False)
-    spans = [
-        [(e.start, e.end, e.suggestion) for e in a.evidence if e.kind == "spun_phrase"] for a in analyses
-    ]
     called_spun = sum(a.label == "spun" for a in analyses) / max(len(rewrites), 1)
-    return {**measure_spans(rewrites, spans), "called_spun": called_spun}
+    return {**measure_spans(rewrites, list(map(spun_spans, analyses))), "called_spun": called_spun}
+
+
+def spun_spans(analysis: Analysis) -> list[Span]:
+    """The spun-phrase evidence of an analysis, as spans."""
+    return [(e.start, e.end, e.suggestion) for e in analysis.evidence if e.kind == "spun_phrase"]
 
 
 def measure_spans(rewrites: Sequence[Rewrite], spans: Sequence[Sequence[Span]]) -> dict[str, float | None]:
@@ -100,12 +102,13 @@ def cell(value: float | None) -> str:
 
 def false_spans_per_1k(detector: Detector, texts: Sequence[str]) -> float:
     """Spun-phrase spans per 1,000 words of untouched originals."""
-    spans = sum(
-        e.kind == "spun_phrase"
-        for analysis in detector.analyze_many(list(texts), explain=True, sentences=False)
-        for e in analysis.evidence
-    )
-    return 1000 * spans / max(sum(len(word_tokens(t)) for t in texts), 1)
+    analyses = detector.analyze_many(list(texts), explain=True, sentences=False)
+    return spans_per_1k(list(map(spun_spans, analyses)), texts)
+
+
+def spans_per_1k(spans: Sequence[Sequence[Span]], texts: Sequence[str]) -> float:
+    """Spans (one list per text) per 1,000 words of `texts`."""
+    return 1000 * sum(map(len, spans)) / max(sum(len(word_tokens(t)) for t in texts), 1)
 
 
 def main() -> int:

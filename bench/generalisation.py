@@ -56,14 +56,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from evidence import Span, cell, false_spans_per_1k, measure, measure_spans
+from evidence import Span, cell, false_spans_per_1k, measure, measure_spans, spans_per_1k
 from heldout import REFERENCE_FILE, ROOT, SPLITS, SURPRISAL_CACHE, dev_originals, row_family
 
 from mtdetect import Detector
 from mtdetect.model.deep import DEFAULT_SURPRISAL
 from mtdetect.model.surprisal import SUMMARIES, SURPRISING, LanguageModel
 from mtdetect.model.synonyms import SynonymTable
-from mtdetect.model.text import Parsed, word_tokens
+from mtdetect.model.text import Parsed
 from mtdetect.training import data as data_mod
 from mtdetect.training.align import align
 from mtdetect.training.data import assign_split, iter_jsonl, write_jsonl
@@ -300,7 +300,7 @@ class SurprisingWords:
 
     def false_spans_per_1k(self, texts: Sequence[str]) -> float:
         """Spans per 1,000 words of untouched originals."""
-        return 1000 * sum(len(self.spans(t)) for t in texts) / max(sum(len(word_tokens(t)) for t in texts), 1)
+        return spans_per_1k([self.spans(t) for t in texts], texts)
 
 
 def evidence_of(
