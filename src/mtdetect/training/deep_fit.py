@@ -29,7 +29,7 @@ from mtdetect.model.deep import (
     input_columns,
     surprisal_rows,
 )
-from mtdetect.model.detector import DEEP_FILE, Detector, Threshold
+from mtdetect.model.detector import DEEP_FILE, LABELS, Detector, Threshold
 from mtdetect.model.surprisal import SUMMARIES, SUMMARY_TOKENS, LanguageModel
 from mtdetect.model.text import Parsed
 from mtdetect.training import data as data_mod
@@ -202,15 +202,19 @@ def deep_scores(
     texts: Sequence[str],
     cascade: Cascade | None = None,
 ) -> np.ndarray:
-    """P(rewritten) of `texts` by `detector` with `head` and the cached surprisal, as `--deep` scores
-    them, or with `cascade` as `--cascade` does; NaN where the detector would not score a text."""
-    out = detector.score_many(list(texts))
-    scorable = np.flatnonzero(~np.isnan(out))
-    parsed = [Parsed.of(texts[i]) for i in scorable]
-    proba = detector.predict_proba(parsed)
-    judged = [p.judged_text for p in parsed]
+    """P(rewritten) of `texts` by `detector` (loaded without a deep head) with `head` and the cached
+    surprisal, as `--deep` scores them, or with `cascade` as `--cascade` does; NaN where the detector would
+    not score a text."""
+    if detector.deep is not None:
+        raise ValueError("deep_scores adds the deep head itself: pass the detector without one")
+    analyses = detector.analyze_many(list(texts))
+    scorable = [i for i, a in enumerate(analyses) if a.score is not None]
+    proba = np.array([[analyses[i].probabilities[label] for label in LABELS] for i in scorable])
+    judged = [Parsed.of(texts[i]).judged_text for i in scorable]
     surprisal = surprisal_rows(cascade, proba, lambda rows: lm([judged[i] for i in rows]))
-    out[scorable] = head.rewritten(proba, surprisal)
+    out = np.full(len(texts), np.nan)
+    if scorable:
+        out[scorable] = head.rewritten(proba, surprisal)
     return out
 
 
