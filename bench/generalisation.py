@@ -18,9 +18,11 @@ Evidence on the same spun rows (`bench/evidence.py`'s measures): the fold model'
 word scorer learnt from the fold's rows; its suggestions come from the fold's tables) against the test
 spinner's true substitutions, and false spans per 1,000 words of the untouched articles; by default, with
 `--cascade` (its deep head decides which texts are called spun, where the word scorer's weak threshold
-applies) and with `--deep` (the same for every text, plus the language model's spans); the language model
-reads the texts live, as the CLI does. The evidence anchor needs no thesaurus: every lowercase word whose
-first token SmolLM2 finds more surprising than 10 nats (`surprisal.SURPRISING`) given the text before it.
+applies) and with `--deep` (the same for every text, and the fold's deep word scorer, which reads SmolLM2's
+surprisal of every word and its margins against the fold table's synonyms, fitted on the fold's own rows);
+the language model reads the texts live, as the CLI does. The evidence anchor needs no thesaurus: every
+lowercase word whose first token SmolLM2 finds more surprising than 10 nats (`surprisal.SURPRISING`) given
+the text before it.
 
 Domain folds: a spinner that is in training (WordNet random-sense, 10%) on a source that is not:
 - wikipedia: no Wikipedia row (the collocation reference texts included) and no vectors-* row (its word
@@ -67,11 +69,18 @@ from mtdetect.model.text import Parsed
 from mtdetect.training import data as data_mod
 from mtdetect.training.align import align
 from mtdetect.training.data import assign_split, iter_jsonl, write_jsonl
-from mtdetect.training.deep_fit import SurprisalCache, add_to_bundle, deep_scores, fit_on_validation
+from mtdetect.training.deep_fit import (
+    SurprisalCache,
+    add_to_bundle,
+    deep_scores,
+    fit_deep_words,
+    fit_on_validation,
+    words_cache,
+)
 from mtdetect.training.metrics import auroc, tpr_at_fpr
 from mtdetect.training.pairs import FAMILIES, _thesaurus, _wordnet, document_seed, make_pairs
 from mtdetect.training.rewrite import Rewriter
-from mtdetect.training.trainer import TrainConfig, train
+from mtdetect.training.trainer import TrainConfig, split_parts, train
 
 # Which lexical resource each spinner family's builder draws on (pairs.py builders, rewrite/): every
 # wordnet-* family is wordnet_spinner over WordNetSynonyms; thesaurus-* is thesaurus_spinner over
@@ -335,10 +344,12 @@ def explainers(
 ) -> dict[str, Detector]:
     """The detectors whose evidence a resource fold measures: the fold model (saved in `bundle`), with its
     deep head as `--cascade` and `--deep` explain (the word scorer's weak threshold applies where the deep
-    head says spun, and `--deep` adds the language model's own spans), and the shipped model."""
+    head says spun, and `--deep` has the deep word scorer, which reads the language model), and the shipped
+    model."""
     out = {"fold_model": detector, "shipped": shipped}
     if with_lm is not None:
-        add_to_bundle(bundle, with_lm.fit.head, with_lm.fit.threshold, with_lm.fit.cascade, {})
+        fit = with_lm.fit
+        add_to_bundle(bundle, fit.head, fit.threshold, fit.cascade, {}, with_lm.words)
         out["fold_model_cascade"] = Detector.load(bundle, cascade=True)
         out["fold_model_deep"] = Detector.load(bundle, deep=True)
     return out
@@ -376,7 +387,7 @@ def run_fold(
         with_lm = None
         if lm is not None:
             columns = tuple(args.surprisal.split(","))
-            with_lm = WithLm(result.detector, lm, result.val, args.seed, columns)
+            with_lm = WithLm(result.detector, lm, config, args.seed, columns)
             scorers["fold_model+smollm2"] = Memo(with_lm)
             scorers["fold_model+smollm2_cascade"] = Memo(with_lm.cascade)
         docs = test_articles(fold.test, args.shared, args.work, split_seed, args.n, args.seed)
@@ -422,15 +433,18 @@ def run_fold(
 
 
 class WithLm:
-    """The fold model with its deep head: `training/deep_fit.py` as the shipped bundle's, fitted on a
-    stream sample of the fold's own validation rows (never on the test rows), over the fold model's
-    probabilities and SmolLM2's surprisal."""
+    """The fold model with its deep head and deep word scorer: `training/deep_fit.py` as the shipped
+    bundle's, the head fitted on a stream sample of the fold's own validation rows (never on the test
+    rows), over the fold model's probabilities and SmolLM2's surprisal, the word scorer on its fit split
+    with SmolLM2's readings of every word."""
 
     def __init__(
-        self, detector: Detector, lm: SurprisalCache, val: data_mod.Dataset, seed: int, columns: Sequence[str]
+        self, detector: Detector, lm: SurprisalCache, config: TrainConfig, seed: int, columns: Sequence[str]
     ) -> None:
         self.detector, self.lm = detector, lm
-        self.fit = fit_on_validation(detector, val, lm, seed=seed, columns=columns)
+        parts = split_parts(config, data_mod.load(config.data))
+        self.fit = fit_on_validation(detector, parts["val"], lm, seed=seed, columns=columns)
+        self.words = fit_deep_words(config, detector, parts["fit"], words_cache(lm.path))
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         return deep_scores(self.detector, self.fit.head, self.lm, texts)

@@ -14,6 +14,7 @@ from mtdetect.model import detector as detector_mod
 from mtdetect.model.bundle import BundleError, default_model_dir
 from mtdetect.model.deep import Cascade, DeepHead
 from mtdetect.model.surprisal import SUMMARIES, LanguageModel
+from mtdetect.model.wordscore import LM_COLUMNS, NEVER
 from mtdetect.training import deep_fit, metrics
 from mtdetect.training.deep_fit import fit_deep_head, fit_for_bundle
 
@@ -180,6 +181,23 @@ def test_a_bundle_with_a_deep_head_scores_with_the_language_model(
     np.testing.assert_allclose(deep.score_many(texts), expected)
     assert Detector.load(folder, deep=True, fast=True).deep is None  # fitted on the full head only
     assert plain.deep is None  # without --deep the language model is never loaded
+
+
+def test_deep_evidence_comes_from_a_word_scorer_that_reads_the_language_model(
+    bundle: Path, tiny_lm: LanguageModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, info = deep_bundle(bundle, tiny_lm, tmp_path, monkeypatch)
+    assert info["words"]["columns"][-len(LM_COLUMNS) :] == list(LM_COLUMNS)
+    assert any(deep_fit.words_cache(tmp_path / "cache.json").glob("*.npz"))  # readings kept for a refit
+    plain, deep = Detector.load(folder), Detector.load(folder, deep=True)
+    assert deep.words.lm and not plain.words.lm and not Detector.load(folder, deep=True, fast=True).words.lm
+    text = next(e.text for e in _rows(folder) if e.label == "spun")
+    monkeypatch.setattr(detector_mod, "MIN_MARGIN", -100.0)  # margins alone would flag every candidate
+    deep.words.strong = deep.words.weak = NEVER
+    assert not [e for e in deep.analyze(text).evidence if e.kind == "spun_phrase"]  # the scorer decides
+    deep.words.strong = deep.words.weak = 0.0
+    spans = [e for e in deep.analyze(text).evidence if e.kind == "spun_phrase"]
+    assert sum(len(e.text.split()) for e in spans) >= len(text.split()) // 2
 
 
 def test_the_cascade_scores_as_deep_where_it_reads_and_with_typical_surprisal_elsewhere(

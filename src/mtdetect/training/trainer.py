@@ -18,6 +18,7 @@ import itertools
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +34,7 @@ from mtdetect.model.encoder import Encoder, EncoderSettings
 from mtdetect.model.features import FEATURE_NAMES, FeatureExtractor
 from mtdetect.model.lexicon import Lexicon
 from mtdetect.model.ngrams import NgramModel, NgramSettings
+from mtdetect.model.surprisal import WordReadings
 from mtdetect.model.synonyms import SynonymTable
 from mtdetect.model.text import Parsed, word_tokens, zipf_table
 from mtdetect.model.wordscore import BASE_COLUMNS
@@ -462,34 +464,44 @@ def train_encoder_component(
     return encoder, info
 
 
-def word_rows(config: TrainConfig, detector: Detector, fit: data_mod.Dataset) -> WordRows | None:
-    """Word-scorer rows from aligned spun pairs and human originals of the fit split (sampled), or
-    None when the split has too few spun pairs to learn from."""
+def word_rows(
+    config: TrainConfig,
+    detector: Detector,
+    fit: data_mod.Dataset,
+    read_words: Callable[[list[Parsed]], list[WordReadings]] | None = None,
+    pairs: int = WORD_PAIRS,
+    originals: int = WORD_ORIGINALS,
+) -> WordRows | None:
+    """Word-scorer rows from aligned spun pairs and human originals of the fit split (at most `pairs`
+    and `originals`, sampled), or None when the split has too few spun pairs to learn from. With
+    `read_words` (the language model's `WordReadings` of parsed texts), the rows have its columns too."""
     rng = np.random.default_rng(config.seed)
     spun = [p for p in fit.pairs if p.kind == "spun" and len(word_tokens(p.rewritten)) >= config.min_words]
     if len(spun) < MIN_WORD_PAIRS:
         log.warning("only %d spun pairs in the fit split: no spun-phrase evidence", len(spun))
         return None
-    spun = [spun[i] for i in rng.permutation(len(spun))[:WORD_PAIRS]]
-    originals = [e for e in data_mod.long_enough(fit.examples, config.min_words) if e.label == "original"]
-    originals = [originals[i] for i in rng.permutation(len(originals))[:WORD_ORIGINALS]]
-    texts = [p.rewritten for p in spun] + [e.text for e in originals]
-    truths = [substituted_spans(p.original, p.rewritten) for p in spun] + [[] for _ in originals]
+    spun = [spun[i] for i in rng.permutation(len(spun))[:pairs]]
+    human = [e for e in data_mod.long_enough(fit.examples, config.min_words) if e.label == "original"]
+    human = [human[i] for i in rng.permutation(len(human))[:originals]]
+    texts = [p.rewritten for p in spun] + [e.text for e in human]
+    truths = [substituted_spans(p.original, p.rewritten) for p in spun] + [[] for _ in human]
     # A rewrite and its original (if both were drawn) share a group, so they fall in the same fold.
-    text_groups = [p.group for p in spun] + [e.group for e in originals]
+    text_groups = [p.group for p in spun] + [e.group for e in human]
     parsed = [Parsed.of(t) for t in texts]
     readings = (
         detector.encoder.read([p.judged_text for p in parsed], explain=True) if detector.encoder else None
     )
+    lm = read_words(parsed) if read_words else None
     rows, y, groups = [], [], []
     for k, (p, spans) in enumerate(zip(parsed, truths, strict=True)):
-        rows.append(
-            detector.word_signals(p, detector.extractor.signals(p), readings[k] if readings else None).x
+        signals = detector.word_signals(
+            p, detector.extractor.signals(p), readings[k] if readings else None, lm[k] if lm else None
         )
+        rows.append(signals.x)
         y += [covered(t.start, t.end, spans) for t in p.word_tokens]
         groups += [text_groups[k]] * len(p.word_tokens)
-    human = np.repeat(np.arange(len(texts)) >= len(spun), [len(p.word_tokens) for p in parsed])
-    return WordRows(np.vstack(rows), np.array(y, dtype=bool), np.array(groups), human)
+    is_human = np.repeat(np.arange(len(texts)) >= len(spun), [len(p.word_tokens) for p in parsed])
+    return WordRows(np.vstack(rows), np.array(y, dtype=bool), np.array(groups), is_human)
 
 
 def fit_word_scorers(detector: Detector, fast: Detector, rows: WordRows, seed: int) -> None:

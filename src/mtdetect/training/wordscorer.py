@@ -25,6 +25,7 @@ def fit(
     human: np.ndarray,
     tags: bool,
     seed: int = 0,
+    lm: bool = False,
 ) -> WordScorer:
     """Fit a scorer on word rows `x` (`y`: substituted) and set its thresholds on out-of-fold
     probabilities (folds by `groups`, so a text and its rewrite stay together); `human` marks the
@@ -39,7 +40,7 @@ def fit(
 
     oof = cross_val_predict(model(), x, y, groups=groups, cv=GroupKFold(3), method="predict_proba")[:, 1]
     strong, weak, measured = choose_thresholds(oof[~human], y[~human], oof[human])
-    return WordScorer(export(model().fit(x, y)), tags, strong, weak, measured)
+    return WordScorer(export(model().fit(x, y)), tags, strong, weak, measured, lm)
 
 
 STRONG_MAX_PER_1K = 0.5  # flagged words per 1,000 words of human originals, in any text
