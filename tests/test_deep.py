@@ -184,13 +184,21 @@ def test_a_bundle_with_a_deep_head_scores_with_the_language_model(
 
 
 def test_deep_evidence_comes_from_a_word_scorer_that_reads_the_language_model(
-    bundle: Path, tiny_lm: LanguageModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    bundle: Path,
+    tiny_lm: LanguageModel,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    from mtdetect.cli import main
+
     folder, info = deep_bundle(bundle, tiny_lm, tmp_path, monkeypatch)
     assert info["words"]["columns"][-len(LM_COLUMNS) :] == list(LM_COLUMNS)
     assert any(deep_fit.words_cache(tmp_path / "cache.json").glob("*.npz"))  # readings kept for a refit
     plain, deep = Detector.load(folder), Detector.load(folder, deep=True)
     assert deep.words.lm and not plain.words.lm and not Detector.load(folder, deep=True, fast=True).words.lm
+    assert main(["info", str(folder)]) == 0
+    assert f"  evidence: word scorer:    {len(info['words']['columns'])} columns;" in capsys.readouterr().out
     text = next(e.text for e in _rows(folder) if e.label == "spun")
     monkeypatch.setattr(detector_mod, "MIN_MARGIN", -100.0)  # margins alone would flag every candidate
     deep.words.strong = deep.words.weak = NEVER

@@ -439,6 +439,7 @@ def _deep_head_lines(deep: dict | None) -> list[str]:
         f"  --cascade: the language model reads texts from main score {deep['cascade']['reads_from']}"
         if "cascade" in deep
         else "  --cascade: not available (refit the deep head)",
+        *(f"  evidence: {line}" for line in _word_scorer_lines(deep.get("words"))),
     ]
 
 
