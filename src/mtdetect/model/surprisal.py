@@ -105,6 +105,7 @@ class WordReadings:
 
     @classmethod
     def from_arrays(cls, a: dict[str, np.ndarray]) -> WordReadings:
+        """Readings from `arrays()`."""
         suggestions = [str(s) or None for s in a["suggestions"]]
         return cls(a["nll"], a["entropy"], a["rank"], a["margin"], suggestions)
 
