@@ -201,13 +201,11 @@ class Detector:
             ngrams = NgramModel.load(folder / NGRAMS_FILE) if "ngrams" in manifest else None
             with_deep = (deep or cascade) and not fast and "deep" in manifest
             deep_head = DeepHead.load(folder / DEEP_FILE) if with_deep else None
-            words = None
-            if "words" in section:
-                words = _word_scorer(
-                    folder / (FAST_WORDS_FILE if use_fast_head else WORDS_FILE), section["words"], encoder
-                )
-            if deep and not fast and "words" in manifest.get("deep", {}):
-                words = _word_scorer(folder / DEEP_WORDS_FILE, manifest["deep"]["words"], encoder, lm=True)
+            # One word scorer per mode: --deep's reads the language model's columns, when the bundle has one.
+            lm_words = deep and not fast and "words" in manifest.get("deep", {})
+            words_spec = manifest["deep"]["words"] if lm_words else section.get("words")
+            words_file = DEEP_WORDS_FILE if lm_words else FAST_WORDS_FILE if use_fast_head else WORDS_FILE
+            words = _word_scorer(folder / words_file, words_spec, encoder, lm_words) if words_spec else None
         except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
             raise BundleError(f"{folder}: cannot load model ({type(exc).__name__}: {exc})") from exc
         if list(manifest.get("feature_names", [])) != list(FEATURE_NAMES):
