@@ -9,7 +9,7 @@
   original text of the span (case-insensitive);
 - false spans per 1,000 words on the untouched originals;
 - called spun: the share of spun articles the detector labels `spun` (where the word scorer's weak
-  threshold applies; `wordscore.py`).
+  threshold applies; under `--deep` it applies also where spun is the likeliest class: `wordscore.py`).
 Only spun-kind evidence (spun_phrase) counts. Use a spinner the model never trained on: for the shipped
 model that is `thesaurus-listed` (the default), which the build keeps out of the training data, so
 neither the learned lexicon, the encoder's token tags nor the word scorer have seen its substitutions.

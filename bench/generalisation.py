@@ -18,8 +18,9 @@ Evidence on the same spun rows (`bench/evidence.py`'s measures): the fold model'
 word scorer learnt from the fold's rows; its suggestions come from the fold's tables) against the test
 spinner's true substitutions, and false spans per 1,000 words of the untouched articles; by default, with
 `--cascade` (its deep head decides which texts are called spun, where the word scorer's weak threshold
-applies) and with `--deep` (the same for every text, and the fold's deep word scorer, which reads SmolLM2's
-surprisal of every word and its margins against the fold table's synonyms, fitted on the fold's own rows);
+applies) and with `--deep` (the fold's deep word scorer, which reads SmolLM2's surprisal of every word and
+its margins against the fold table's synonyms, fitted on the fold's own rows; its weak threshold applies
+also where `spun` is the likeliest class);
 the language model reads the texts live, as the CLI does. The evidence anchor needs no thesaurus: every
 lowercase word whose first token SmolLM2 finds more surprising than 10 nats (`surprisal.SURPRISING`) given
 the text before it.
@@ -344,8 +345,8 @@ def explainers(
 ) -> dict[str, Detector]:
     """The detectors whose evidence a resource fold measures: the fold model (saved in `bundle`), with its
     deep head as `--cascade` and `--deep` explain (the word scorer's weak threshold applies where the deep
-    head says spun, and `--deep` has the deep word scorer, which reads the language model), and the shipped
-    model."""
+    head says spun; `--deep` has the deep word scorer, which reads the language model and applies its weak
+    threshold also where spun is the likeliest class), and the shipped model."""
     out = {"fold_model": detector, "shipped": shipped}
     if with_lm is not None:
         fit = with_lm.fit

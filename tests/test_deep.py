@@ -198,7 +198,9 @@ def test_deep_evidence_comes_from_a_word_scorer_that_reads_the_language_model(
     plain, deep = Detector.load(folder), Detector.load(folder, deep=True)
     assert deep.words.lm and not plain.words.lm and not Detector.load(folder, deep=True, fast=True).words.lm
     assert main(["info", str(folder)]) == 0
-    assert f"  evidence: word scorer:    {len(info['words']['columns'])} columns;" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"  evidence: word scorer:    {len(info['words']['columns'])} columns;" in out
+    assert f"weak {info['words']['weak']} (texts called spun, or spun likeliest)" in out
     text = next(e.text for e in _rows(folder) if e.label == "spun")
     monkeypatch.setattr(detector_mod, "MIN_MARGIN", -100.0)  # margins alone would flag every candidate
     deep.words.strong = deep.words.weak = NEVER

@@ -10,6 +10,7 @@ from conftest import make_original, spin
 
 from mtdetect import Detector
 from mtdetect.model.collocations import BigramTable
+from mtdetect.model.detector import Threshold
 from mtdetect.model.explain import RUN_MAX_WORDS, scored_spans
 from mtdetect.model.features import FeatureExtractor
 from mtdetect.model.lexicon import Entry, Lexicon
@@ -252,6 +253,27 @@ def test_the_weak_threshold_applies_only_to_texts_called_spun(bundle):
     assert any(e.kind == "spun_phrase" for e in spun.evidence)
     assert not any(e.kind == "spun_phrase" for e in original.evidence)
     assert detector.words.threshold("spun") == 0.4 and detector.words.threshold("translated") == 0.9
+
+
+@pytest.mark.parametrize("lm", [False, True])
+def test_a_text_below_the_threshold_but_likeliest_spun_gets_the_weak_threshold_under_deep(bundle, lm):
+    detector = Detector.load(bundle)
+    text = spin(make_original(random.Random(321)))
+    detector.threshold = Threshold(value=1.0, rule="test")  # the spun text now reads `original`
+    detector.words = WordScorer(_Constant(0.5), tags=False, strong=0.9, weak=0.4, lm=lm)
+    result = detector.analyze(text)
+    assert result.label == "original" and max(result.probabilities, key=result.probabilities.get) == "spun"
+    assert result.verdict == "uncertain"  # spun likeliest: the score is over 0.5
+    assert any(e.kind == "spun_phrase" for e in result.evidence) == lm
+
+
+@pytest.mark.parametrize("lm", [False, True])
+def test_only_the_deep_scorer_applies_the_weak_threshold_where_spun_is_likeliest(lm):
+    scorer = WordScorer(_Constant(0.5), tags=False, strong=0.9, weak=0.4, lm=lm)
+    assert scorer.threshold("original", "spun") == (0.4 if lm else 0.9)
+    assert scorer.threshold("original", "original") == 0.9
+    assert scorer.threshold("translated", "translated") == 0.9
+    assert scorer.threshold("spun", "original") == 0.4
 
 
 def test_a_scorer_must_match_the_encoder(bundle):

@@ -439,16 +439,17 @@ def _deep_head_lines(deep: dict | None) -> list[str]:
         f"  --cascade: the language model reads texts from main score {deep['cascade']['reads_from']}"
         if "cascade" in deep
         else "  --cascade: not available (refit the deep head)",
-        *(f"  evidence: {line}" for line in _word_scorer_lines(deep.get("words"))),
+        *(f"  evidence: {line}" for line in _word_scorer_lines(deep.get("words"), deep=True)),
     ]
 
 
-def _word_scorer_lines(words: dict | None) -> list[str]:
+def _word_scorer_lines(words: dict | None, deep: bool = False) -> list[str]:
     if not words:
         return ["word scorer:    none (no spun-phrase evidence)"]
+    lean = ", or spun likeliest" if deep else ""  # WordScorer.threshold
     return [
         f"word scorer:    {len(words['columns'])} columns; strong threshold {words['strong']}, "
-        f"weak {words['weak']} (texts called spun)",
+        f"weak {words['weak']} (texts called spun{lean})",
         f"  on training rows: {json.dumps(words.get('training', {}))}",
     ]
 

@@ -308,7 +308,9 @@ class Detector:
                 score=float(1.0 - row[0]),
                 label=label,
                 probabilities={lab: float(x) for lab, x in zip(LABELS, row, strict=True)},
-                evidence=self._evidence(parsed[i], sig, readings[k] if readings else None, label)
+                evidence=self._evidence(
+                    parsed[i], sig, readings[k] if readings else None, label, LABELS[int(np.argmax(row))]
+                )
                 if explain
                 else [],
                 flags=flags[i],
@@ -335,7 +337,7 @@ class Detector:
         return self.encoder.read([p.judged_text for p in parsed], explain=explain)
 
     def _evidence(
-        self, p: Parsed, sig: Signals, reading: Reading | None, label: str | None
+        self, p: Parsed, sig: Signals, reading: Reading | None, label: str | None, likeliest: str
     ) -> list[Evidence]:
         spans: list[Evidence] = []
         lm = self.language_model
@@ -345,7 +347,7 @@ class Detector:
         if self.words is not None:
             words = self.word_signals(p, sig, reading, read if self.words.lm else None)
             probs = self.words.probabilities(words)
-            spans += scored_spans(p, sig, probs, words.suggestions, self.words.threshold(label))
+            spans += scored_spans(p, sig, probs, words.suggestions, self.words.threshold(label, likeliest))
         if read is not None and (self.words is None or not self.words.lm):
             spans += surprise_spans(p, read.surprises(), MIN_MARGIN)
         return find_evidence(p, sig, spans)

@@ -20,7 +20,11 @@ may have a third for `--deep`, with the language model's columns too (fitted by 
 
 Two thresholds turn probabilities into evidence: `strong` holds in any text and is set so that
 human originals get few flagged words; `weak` holds only in texts the detector calls spun, where a
-swap is far more likely a priori, and is set for precision on spun texts.
+swap is far more likely a priori, and is set for precision on spun texts. The `--deep` scorer also
+applies `weak` where spinning is the likeliest class below the detector's threshold (so in texts whose
+verdict is `uncertain`): with its language-model columns that lifts its recall on unseen heavy spinning
+from about 0.4 to 0.57, at a cost in false spans that the other scorers cannot afford (docs/benchmarks.md,
+*Evidence spans*).
 """
 
 from __future__ import annotations
@@ -270,9 +274,11 @@ class WordScorer:
             return np.zeros(0)
         return self.model.predict_proba(signals.x)[:, 1]
 
-    def threshold(self, label: str | None) -> float:
-        """The evidence threshold for a text the detector labelled `label`."""
-        return self.weak if label == "spun" else self.strong
+    def threshold(self, label: str | None, likeliest: str | None = None) -> float:
+        """The evidence threshold for a text the detector labelled `label`, whose likeliest class
+        (the largest probability, whatever the detector's threshold) is `likeliest`."""
+        leans_spun = label == "spun" or (self.lm and likeliest == "spun")
+        return self.weak if leans_spun else self.strong
 
     def describe(self) -> dict[str, Any]:
         """What the manifest records about this scorer."""
