@@ -100,14 +100,15 @@ def main() -> int:
         human = summarise(cache, [text for _, text, _ in docs])
         other = {source: summarise(cache, texts) for source, texts in others.items()}
         for rate in fold.rates:
-            spun = summarise(cache, [p["rewritten"] for p in spun_rows(fold.spinner, rate, docs, 0, built)])
-            y = np.r_[np.zeros(len(docs)), np.ones(len(spun[names[0]]))]
+            rewritten = [p["rewritten"] for p in spun_rows(fold.spinner, rate, docs, 0, built)]
+            spun = summarise(cache, rewritten)
+            y = np.r_[np.zeros(len(docs)), np.ones(len(rewritten))]
             measured = same_rows(y, {name: np.r_[human[name], spun[name]] for name in names})
             cells = [f"{measured[n]['auroc']:.3f} / {measured[n]['tpr_at_1pct_fpr']:.3f}" for n in names]
             row = f"| {fold.name} ({fold.spinner}) | {rate:.0%} |"
             print(f"{row} Wikinews dev | " + " | ".join(cells) + " |", flush=True)
             for source, summaries in other.items():
-                y = np.r_[np.zeros(len(summaries[names[0]])), np.ones(len(spun[names[0]]))]
+                y = np.r_[np.zeros(len(others[source])), np.ones(len(rewritten))]
                 cells = [f"{auroc(y, np.r_[summaries[n], spun[n]]):.3f}" for n in names]
                 print(f"{row} {source} | " + " | ".join(cells) + " |", flush=True)
     return 0
