@@ -64,14 +64,16 @@ from heldout import REFERENCE_FILE, ROOT, SPLITS, SURPRISAL_CACHE, dev_originals
 
 from mtdetect import Detector
 from mtdetect.model.deep import DEFAULT_SURPRISAL
-from mtdetect.model.surprisal import SUMMARIES, SURPRISING, LanguageModel
+from mtdetect.model.surprisal import SUMMARIES, SURPRISING, TOKEN_SUMMARIES, LanguageModel
 from mtdetect.model.synonyms import SynonymTable
 from mtdetect.model.text import Parsed
 from mtdetect.training import data as data_mod
 from mtdetect.training.align import align
 from mtdetect.training.data import assign_split, iter_jsonl, write_jsonl
 from mtdetect.training.deep_fit import (
+    DeepReadings,
     SurprisalCache,
+    WordReadingCache,
     add_to_bundle,
     deep_scores,
     fit_deep_words,
@@ -436,16 +438,25 @@ def run_fold(
 class WithLm:
     """The fold model with its deep head and deep word scorer: `training/deep_fit.py` as the shipped
     bundle's, the head fitted on a stream sample of the fold's own validation rows (never on the test
-    rows), over the fold model's probabilities and SmolLM2's surprisal, the word scorer on its fit split
+    rows), over the fold model's probabilities and SmolLM2's surprisal and synonym margins (with the fold's
+    table), the word scorer on its fit split
     with SmolLM2's readings of every word."""
 
     def __init__(
-        self, detector: Detector, lm: SurprisalCache, config: TrainConfig, seed: int, columns: Sequence[str]
+        self,
+        detector: Detector,
+        surprisal: SurprisalCache,
+        config: TrainConfig,
+        seed: int,
+        columns: Sequence[str],
     ) -> None:
-        self.detector, self.lm = detector, lm
+        self.detector = detector
+        self.lm = DeepReadings(
+            surprisal, WordReadingCache(words_cache(surprisal.path), detector.extractor.synonyms)
+        )
         parts = split_parts(config, data_mod.load(config.data))
-        self.fit = fit_on_validation(detector, parts["val"], lm, seed=seed, columns=columns)
-        self.words = fit_deep_words(config, detector, parts["fit"], words_cache(lm.path))
+        self.fit = fit_on_validation(detector, parts["val"], self.lm, seed=seed, columns=columns)
+        self.words = fit_deep_words(config, detector, parts["fit"], self.lm.words)
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         return deep_scores(self.detector, self.fit.head, self.lm, texts)
@@ -553,9 +564,9 @@ def main() -> int:
     if lm is not None:
         anchors.words = SurprisingWords()
         anchors.scorers = {
-            "smollm2_nll": Memo(lambda texts: lm(texts)[:, SUMMARIES.index("lm_nll")]),
-            "smollm2_top10": Memo(lambda texts: lm(texts)[:, SUMMARIES.index("lm_nll_top10")]),
-            "smollm2_excess": Memo(lambda texts: lm(texts)[:, SUMMARIES.index("lm_excess")]),
+            "smollm2_nll": Memo(lambda texts: lm(texts)[:, TOKEN_SUMMARIES.index("lm_nll")]),
+            "smollm2_top10": Memo(lambda texts: lm(texts)[:, TOKEN_SUMMARIES.index("lm_nll_top10")]),
+            "smollm2_excess": Memo(lambda texts: lm(texts)[:, TOKEN_SUMMARIES.index("lm_excess")]),
             **anchors.scorers,
         }
     # The Wikipedia test articles must lie in the shipped model's own validation split.

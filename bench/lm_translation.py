@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from generalisation import NLL_CACHE, ROOT
 
-from mtdetect.model.surprisal import SUMMARIES
+from mtdetect.model.surprisal import TOKEN_SUMMARIES
 from mtdetect.model.text import Parsed
 from mtdetect.training.deep_fit import SurprisalCache
 from mtdetect.training.metrics import auroc
@@ -45,7 +45,7 @@ def sample(shared: Path, n: int, seed: int) -> list[tuple[str, str, str]]:
     return out
 
 
-NLL, EXCESS = SUMMARIES.index("lm_nll"), SUMMARIES.index("lm_excess")
+NLL, EXCESS = TOKEN_SUMMARIES.index("lm_nll"), TOKEN_SUMMARIES.index("lm_excess")
 
 
 def main() -> int:

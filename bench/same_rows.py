@@ -30,7 +30,14 @@ from mtdetect import Detector
 from mtdetect.model.deep import Cascade, DeepHead
 from mtdetect.model.detector import DEEP_FILE
 from mtdetect.training import data as data_mod
-from mtdetect.training.deep_fit import SurprisalCache, deep_scores, fit_rows
+from mtdetect.training.deep_fit import (
+    DeepReadings,
+    SurprisalCache,
+    WordReadingCache,
+    deep_scores,
+    fit_rows,
+    words_cache,
+)
 from mtdetect.training.metrics import auroc, tpr_at_fpr
 from mtdetect.training.pairs import family_of
 
@@ -50,8 +57,8 @@ MODES = ("default", "deep", "cascade")
 def scorer(
     folder: Path, mode: str, lm: SurprisalCache | None
 ) -> tuple[Callable[[list[str]], np.ndarray], float]:
-    """How a bundle scores texts in a mode, and its threshold; the language model's surprisal is `lm`'s
-    (which a mode other than `default` needs)."""
+    """How a bundle scores texts in a mode, and its threshold; the language model's readings are cached
+    with `lm`'s (which a mode other than `default` needs)."""
     detector = Detector.load(folder)
     if mode == "default":
         return detector.score_many, detector.threshold.value
@@ -60,7 +67,8 @@ def scorer(
     deep = detector.manifest["deep"]
     head, threshold = DeepHead.load(folder / DEEP_FILE), deep["threshold"]["value"]
     cascade = Cascade.from_manifest(deep) if mode == "cascade" else None
-    return (lambda texts: deep_scores(detector, head, lm, texts, cascade)), threshold
+    read = DeepReadings(lm, WordReadingCache(words_cache(lm.path), detector.extractor.synonyms))
+    return (lambda texts: deep_scores(detector, head, read, texts, cascade)), threshold
 
 
 def main() -> int:

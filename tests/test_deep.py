@@ -12,8 +12,10 @@ import pytest
 from mtdetect import Detector
 from mtdetect.model import detector as detector_mod
 from mtdetect.model.bundle import BundleError, default_model_dir
-from mtdetect.model.deep import Cascade, DeepHead
+from mtdetect.model.deep import DEFAULT_SURPRISAL, Cascade, DeepHead
 from mtdetect.model.surprisal import SUMMARIES, LanguageModel
+from mtdetect.model.synonyms import SynonymTable
+from mtdetect.model.text import Parsed
 from mtdetect.model.wordscore import LM_COLUMNS, NEVER
 from mtdetect.training import deep_fit, metrics
 from mtdetect.training.deep_fit import fit_deep_head, fit_for_bundle
@@ -59,7 +61,7 @@ def test_the_deep_head_catches_what_the_main_head_misses(tmp_path: Path) -> None
     head.save(tmp_path / "deep.npz")
     loaded = DeepHead.load(tmp_path / "deep.npz")
     np.testing.assert_allclose(loaded.rewritten(proba, surprisal), head.rewritten(proba, surprisal))
-    assert loaded.tokens == 64 and loaded.columns == ("log_odds_spun", "lm_nll_top10", "lm_nll")
+    assert loaded.tokens == 64 and loaded.columns == ("log_odds_spun", *DEFAULT_SURPRISAL)
 
 
 def test_the_head_reads_the_summaries_it_names(tmp_path: Path) -> None:
@@ -176,11 +178,36 @@ def test_a_bundle_with_a_deep_head_scores_with_the_language_model(
     texts = [e.text for e in _rows(folder)[:6]]
     expected = deep.deep.rewritten(
         plain.predict_proba([detector_mod.Parsed.of(t) for t in texts]),
-        np.array([tiny_lm.surprisal(t, deep.deep.tokens) for t in texts]),
+        np.array([tiny_lm.surprisal(Parsed.of(t), deep.extractor.synonyms, deep.deep.tokens) for t in texts]),
     )
     np.testing.assert_allclose(deep.score_many(texts), expected)
     assert Detector.load(folder, deep=True, fast=True).deep is None  # fitted on the full head only
     assert plain.deep is None  # without --deep the language model is never loaded
+
+
+def test_the_cached_readings_give_the_summaries_that_scoring_computes(
+    tiny_lm: LanguageModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fitting reads the summaries from caches of the token summaries and of every word's readings; they
+    must be the language model's `surprisal` of the text, margins of only the opening tokens' words."""
+    import random
+
+    from conftest import make_original
+
+    monkeypatch.setattr(LanguageModel, "from_package", classmethod(lambda cls, cache=None: tiny_lm))
+    table = SynonymTable({"the": ("a", "this"), "minister": ("clergyman",), "said": ("stated",)})
+    texts = [make_original(random.Random(k), 12) for k in range(3)]
+    parsed = [Parsed.of(t) for t in texts]
+    cache = tmp_path / "cache.json"
+    read = deep_fit.DeepReadings(
+        deep_fit.SurprisalCache(cache, 24), deep_fit.WordReadingCache(tmp_path / "w", table)
+    )
+    cached = read(parsed)
+    online = np.array([tiny_lm.surprisal(p, table, 24) for p in parsed])
+    np.testing.assert_allclose(cached, online, rtol=1e-4, atol=1e-4)
+    whole = read.words(parsed)[0]  # the cache holds every word; the summaries read the opening ones
+    assert (~np.isnan(whole.nll)).sum() > (~np.isnan(tiny_lm.read_words(parsed[0], table, 24).nll)).sum()
+    assert not np.isnan(online).any() and len(set(online[:, SUMMARIES.index("lm_margin_top5")])) == 3
 
 
 def test_deep_evidence_comes_from_a_word_scorer_that_reads_the_language_model(
@@ -215,11 +242,11 @@ def test_the_cascade_scores_as_deep_where_it_reads_and_with_typical_surprisal_el
 ) -> None:
     folder, _ = deep_bundle(bundle, tiny_lm, tmp_path, monkeypatch)
     spec = json.loads((folder / "manifest.json").read_text())["deep"]["cascade"]
-    assert spec["reads_from"] == 0.5 and set(spec["typical"]) == {"lm_nll_top10", "lm_nll"}
+    assert spec["reads_from"] == 0.5 and set(spec["typical"]) == set(DEFAULT_SURPRISAL)
     read: list[str] = []
     surprisal = tiny_lm.surprisal
     monkeypatch.setattr(
-        tiny_lm, "surprisal", lambda text, tokens: read.append(text) or surprisal(text, tokens)
+        tiny_lm, "surprisal", lambda p, table, tokens: read.append(p.text) or surprisal(p, table, tokens)
     )
 
     plain, cascade = Detector.load(folder), Detector.load(folder, cascade=True)
@@ -232,7 +259,11 @@ def test_the_cascade_scores_as_deep_where_it_reads_and_with_typical_surprisal_el
     assert read == [t for t, r in zip(texts, reads, strict=True) if r]  # the language model read those only
     typical = np.array([[spec["typical"].get(name, np.nan) for name in SUMMARIES]])
     for k in (int(np.flatnonzero(reads)[0]), int(np.flatnonzero(~reads)[0])):
-        lm_row = surprisal(texts[k], cascade.deep.tokens)[None] if reads[k] else typical
+        lm_row = (
+            surprisal(Parsed.of(texts[k]), cascade.extractor.synonyms, cascade.deep.tokens)[None]
+            if reads[k]
+            else typical
+        )
         assert scores[k] == pytest.approx(cascade.deep.rewritten(proba[k : k + 1], lm_row)[0])
     assert cascade.analyze(texts[0]).threshold == cascade.manifest["deep"]["threshold"]["value"]
 

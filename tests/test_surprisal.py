@@ -18,6 +18,8 @@ from mtdetect.model.surprisal import LanguageModel, Surprise, WordReadings
 from mtdetect.model.synonyms import SynonymTable
 from mtdetect.model.text import Parsed
 
+NO_SYNONYMS = SynonymTable({})
+
 
 def test_a_word_weighed_against_itself_has_margin_zero(tiny_lm: LanguageModel) -> None:
     p = Parsed.of(TEXT)
@@ -36,7 +38,9 @@ def test_the_summaries_are_of_the_token_surprisal(tiny_lm: LanguageModel) -> Non
     nll, entropy = tiny_lm.token_surprisal(TEXT, tokens=12)
     assert len(nll) == len(entropy) == 11  # every token after the first, of the first twelve
     assert (nll >= 0).all() and (entropy >= 0).all()
-    summary = dict(zip(surprisal.SUMMARIES, tiny_lm.surprisal(TEXT, tokens=12), strict=True))
+    summary = dict(
+        zip(surprisal.SUMMARIES, tiny_lm.surprisal(Parsed.of(TEXT), NO_SYNONYMS, tokens=12), strict=True)
+    )
     assert summary["lm_nll"] == pytest.approx(nll.mean(), rel=1e-6)
     assert summary["lm_excess"] == pytest.approx((nll - entropy).mean(), abs=1e-6)
     assert summary["lm_nll_top10"] == pytest.approx(np.sort(nll)[1:].mean(), rel=1e-6)  # all but the least
@@ -44,7 +48,45 @@ def test_the_summaries_are_of_the_token_surprisal(tiny_lm: LanguageModel) -> Non
     assert np.quantile(nll, 0.9) <= summary["lm_nll_p95"] <= nll.max()
     assert summary["lm_share_surprising"] == pytest.approx((nll > surprisal.SURPRISING).mean())
     assert len(tiny_lm.token_surprisal("", tokens=12)[0]) == 0
-    assert np.isnan(tiny_lm.surprisal("", tokens=12)).all()
+    assert np.isnan(tiny_lm.surprisal(Parsed.of(""), NO_SYNONYMS, tokens=12)).all()
+
+
+def test_the_word_summaries_are_of_the_opening_words_synonym_margins(tiny_lm: LanguageModel) -> None:
+    import random
+
+    p = Parsed.of(make_original(random.Random(2), 10))
+    table = SynonymTable({"the": ("a", "this"), "said": ("stated", "told"), "minister": ("clergyman",)})
+    opening = tiny_lm.opening_words(p, 30)
+    assert 10 < opening.sum() < len(p.words) and not opening[0]  # the first word has no context
+    read = tiny_lm.read_words(p, table, tokens=30)
+    whole = tiny_lm.read_words(p, table).only(opening)
+    np.testing.assert_allclose(read.margin, whole.margin, atol=1e-4)  # the same words, read once
+    assert read.suggestions == whole.suggestions
+    values = tiny_lm.surprisal(p, table, tokens=30)
+    np.testing.assert_allclose(
+        values[: len(surprisal.TOKEN_SUMMARIES)],
+        surprisal.summarise(*tiny_lm.token_surprisal(p.judged_text, 30)),
+        rtol=1e-5,
+    )
+    np.testing.assert_allclose(
+        values[len(surprisal.TOKEN_SUMMARIES) :], surprisal.summarise_words(read), rtol=1e-5
+    )
+
+
+def test_the_margin_tail_is_the_mean_of_the_largest_margins_of_the_words_read() -> None:
+    nan = np.nan
+    read = WordReadings(
+        nll=np.array([nan, 12.0, 11.0, 2.0, 3.0, 15.0, 1.0, 1.0, 1.0, 1.0]),
+        entropy=np.full(10, 3.0),
+        rank=np.zeros(10),
+        margin=np.array([nan, 9.0, -1.0, 4.0, nan, 8.0, 2.0, 1.0, 0.5, -3.0]),
+        suggestions=[None, "a", "b", "c", None, "d", "e", "f", "g", "h"],
+    )
+    summary = dict(zip(surprisal.WORD_SUMMARIES, surprisal.summarise_words(read), strict=True))
+    assert summary["lm_margin_top5"] == pytest.approx((9 + 8 + 4 + 2 + 1) / 5)
+    opening = np.arange(10) < 4  # fewer than five words with synonyms: the mean of those there are
+    assert surprisal.summarise_words(read.only(opening))[0] == pytest.approx((9 - 1 + 4) / 3)
+    assert np.isnan(surprisal.summarise_words(read.only(np.zeros(10, dtype=bool)))).all()
 
 
 def test_a_words_surprisal_is_its_first_tokens_nll(tiny_lm: LanguageModel) -> None:
@@ -60,7 +102,7 @@ def test_a_words_surprisal_is_its_first_tokens_nll(tiny_lm: LanguageModel) -> No
 
 def test_a_tail_summary_reads_the_few_most_surprising_tokens() -> None:
     nll = np.r_[np.full(90, 2.0), np.full(10, 12.0)]  # ten swapped words in a hundred tokens
-    summary = dict(zip(surprisal.SUMMARIES, surprisal.summarise(nll, np.full(100, 2.0)), strict=True))
+    summary = dict(zip(surprisal.TOKEN_SUMMARIES, surprisal.summarise(nll, np.full(100, 2.0)), strict=True))
     assert summary["lm_nll"] == pytest.approx(3.0) and summary["lm_nll_top10"] == pytest.approx(12.0)
     assert summary["lm_excess_top10"] == pytest.approx(10.0) and summary["lm_share_surprising"] == 0.1
 

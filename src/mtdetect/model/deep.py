@@ -5,10 +5,12 @@ small causal LM's surprisal catches spinning that the features and the encoder n
 an unseen thesaurus it is the strongest single signal: `bench/generalisation.py`). Machine translation is not
 consistently more or less surprising than human text (AUROC 0.35-0.70 against human translations, by source
 language: `bench/lm_translation.py`), so the deep head re-weighs only the odds of spun against original:
-a logistic regression over the main head's log-odds of spun against original and summaries of the SmolLM2
-token surprisal on the text's first `tokens` tokens (`surprisal.SUMMARIES`; the head names the ones it
-reads, by default the mean NLL of the ten most surprising tokens and the mean NLL). The odds of translated
-against original stay the main head's, and the three probabilities are renormalised.
+a logistic regression over the main head's log-odds of spun against original and summaries of SmolLM2's
+reading of the text's first `tokens` tokens (`surprisal.SUMMARIES`; the head names the ones it reads). By
+default: the mean NLL of the ten most surprising tokens, the mean NLL, and, with the bundle's synonym table,
+the mean of the five largest margins of a word's likeliest synonym over the word (a spinner's swaps,
+whatever thesaurus they came from, are words whose common synonym the model prefers by far). The odds of
+translated against original stay the main head's, and the three probabilities are renormalised.
 
 Fitted by `training/deep_fit.py` on held-out rows; stored as plain arrays (`deep.npz`) and the manifest's
 `deep` section, which holds the threshold chosen on its out-of-fold scores.
@@ -27,13 +29,13 @@ from pathlib import Path
 
 import numpy as np
 
-from mtdetect.model.surprisal import SUMMARIES, TOP
+from mtdetect.model.surprisal import MARGIN_TOP, SUMMARIES, TOP
 
 FORMAT = "mtdetect-deep-head v2"
 # v1 heads (the first shipped) read the mean NLL and its excess over the entropy, and did not name the choice.
 READS = {"mtdetect-deep-head v1": ("lm_nll", "lm_excess"), FORMAT: None}
 ODDS_COLUMN = "log_odds_spun"
-DEFAULT_SURPRISAL = (f"lm_nll_top{TOP}", "lm_nll")
+DEFAULT_SURPRISAL = (f"lm_nll_top{TOP}", "lm_nll", f"lm_margin_top{MARGIN_TOP}")
 # The cascade's language model reads a text from the main head's score at which its verdict stops being
 # `original` (`uncertain` starts there): where the cheap model is unsure, or sure of rewriting.
 CASCADE_READS_FROM = 0.5

@@ -327,7 +327,7 @@ class Detector:
         (of every text, or with a cascade of the texts it reads)."""
 
         def measure(rows: list[int]) -> np.ndarray:
-            return np.array([lm.surprisal(parsed[i].judged_text, head.tokens) for i in rows])
+            return np.array([lm.surprisal(parsed[i], self.extractor.synonyms, head.tokens) for i in rows])
 
         return head.probabilities(proba, surprisal_rows(self.cascade, proba, measure))
 

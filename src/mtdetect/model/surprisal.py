@@ -2,7 +2,10 @@
 
 `LanguageModel.surprisal` summarises how surprised the model is by a text's opening tokens (`SUMMARIES`):
 the mean token NLL, its mean excess over the model's entropy at each position, and the tail of both (a few
-swapped words stand out in the most surprising tokens far more than in the mean: `bench/lm_spinning.py`).
+swapped words stand out in the most surprising tokens far more than in the mean: `bench/lm_spinning.py`),
+and, from the same reading, how much likelier it finds the listed synonyms of the words there
+(`WORD_SUMMARIES`: a spinner's swaps are the words whose common synonym the model prefers by far, which ranks
+spinning from a thesaurus the table never saw better than the token tail: `bench/lm_margins.py`).
 
 Deep evidence weighs each word against its synonyms in context.
 
@@ -29,7 +32,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,7 +65,8 @@ _SUMMARY_OF: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
     "lm_nll_p95": lambda nll, excess: float(np.quantile(nll, 0.95)),
     "lm_share_surprising": lambda nll, excess: float((nll > SURPRISING).mean()),
 }
-SUMMARIES: tuple[str, ...] = tuple(_SUMMARY_OF)
+TOKEN_SUMMARIES: tuple[str, ...] = tuple(_SUMMARY_OF)
+MARGIN_TOP = 5  # words in the margin tail: light spinning swaps a few words of the opening tokens
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,17 @@ class WordReadings:
             "suggestions": suggestions,
         }
 
+    def only(self, keep: np.ndarray) -> WordReadings:
+        """The readings of the words where `keep` holds; the others as if the model had not read them."""
+        keep = np.asarray(keep, dtype=bool)
+
+        def masked(values: np.ndarray) -> np.ndarray:
+            return np.where(keep, values, np.nan)
+
+        suggestions = [s if k else None for s, k in zip(self.suggestions, keep, strict=True)]
+        values = (masked(v) for v in (self.nll, self.entropy, self.rank, self.margin))
+        return WordReadings(*values, suggestions)
+
     def surprises(self) -> list[Surprise]:
         """The words with synonyms: the margin of the likeliest over the word (may be negative)."""
         pairs = enumerate(self.suggestions)
@@ -110,12 +125,25 @@ class WordReadings:
         return cls(a["nll"], a["entropy"], a["rank"], a["margin"], suggestions)
 
 
+def _margin_tail(words: WordReadings) -> float:
+    margins = np.sort(words.margin[~np.isnan(words.margin)])[::-1][:MARGIN_TOP]
+    return float(margins.mean()) if len(margins) else 0.0
+
+
+# Each summary of the words' readings, by the name a deep head gives it. (The share of surprising words
+# with a likelier synonym added nothing to the deep head beside the margin tail: `bench/lm_margins.py`.)
+_WORD_SUMMARY_OF: dict[str, Callable[[WordReadings], float]] = {f"lm_margin_top{MARGIN_TOP}": _margin_tail}
+WORD_SUMMARIES: tuple[str, ...] = tuple(_WORD_SUMMARY_OF)
+SUMMARIES: tuple[str, ...] = TOKEN_SUMMARIES + WORD_SUMMARIES
+
+
 class LanguageModel:
     """A causal language model and its (fast) tokenizer. Build with `load()` or `from_package()`."""
 
     def __init__(self, model: Any, tokenizer: Any) -> None:
         self.model = model
         self.tokenizer = tokenizer
+        self._first_ids: dict[tuple[str, bool], int] = {}  # a synonym's first token, by (word, spaced)
 
     @classmethod
     def load(cls, folder: Path) -> LanguageModel:
@@ -141,78 +169,130 @@ class LanguageModel:
         """For each word with synonyms, the margin of its likeliest synonym over it (may be negative)."""
         return self.read_words(p, synonyms).surprises()
 
-    def read_words(self, p: Parsed, synonyms: SynonymTable) -> WordReadings:
-        """What the model makes of each word of `p` in one reading (`WordReadings`)."""
-        text = p.judged_text
+    def read_words(self, p: Parsed, synonyms: SynonymTable, tokens: int | None = None) -> WordReadings:
+        """What the model makes of each word of `p` in one reading (`WordReadings`): of every word, or of
+        the words that start within the first `tokens` tokens."""
+        return self._read(p, synonyms, tokens)[1]
+
+    def surprisal(self, p: Parsed, synonyms: SynonymTable, tokens: int = SUMMARY_TOKENS) -> np.ndarray:
+        """`SUMMARIES` of the first `tokens` tokens of `p`, from one reading: the tokens' surprisal
+        (`summarise`) and the synonym margins of the words there (`summarise_words`)."""
+        (nll, entropy), words = self._read(p, synonyms, tokens)
+        return np.r_[summarise(nll, entropy), summarise_words(words)]
+
+    def _read(
+        self, p: Parsed, synonyms: SynonymTable, tokens: int | None
+    ) -> tuple[tuple[np.ndarray, np.ndarray], WordReadings]:
+        """The (NLL, entropy) of each token after a window's first, and the words' readings, of the first
+        `tokens` tokens of the judged text (all of them for None), read in windows of MAX_TOKENS."""
+        ids, word_at = self._pieces(p, tokens)
         n = len(p.words)
         nll, entropy, margin, rank = (np.full(n, np.nan) for _ in range(4))
         suggestions: list[str | None] = [None] * n
-        for i, token, row in self._word_rows(p):
-            nll[i] = -float(row[token])
-            entropy[i] = -float((row.exp() * row).sum())
-            rank[i] = float((row > row[token]).sum())
-            candidates = synonyms.get(p.words[i])
-            if not candidates:
+        token_nll, token_entropy = [], []
+        for lo in range(0, len(ids), MAX_TOKENS):
+            window = ids[lo : lo + MAX_TOKENS]
+            if len(window) < 2:
                 continue
-            start = p.word_tokens[i].start
-            spaced = start > 0 and text[start - 1] == " "  # then the word's token carries the space
-            ids_of = [self._first_id(capitalised_like(c, p.word_tokens[i].text), spaced) for c in candidates]
-            scores = row[ids_of]
-            best = int(scores.argmax())
-            margin[i] = float(scores[best] - row[token])
-            suggestions[i] = capitalised_like(candidates[best], p.word_tokens[i].text)
-        return WordReadings(nll, entropy, rank, margin, suggestions)
+            logp = self._logp(window)
+            w_nll, w_entropy, w_rank = _position_stats(logp, window[1:])
+            token_nll.append(w_nll)
+            token_entropy.append(w_entropy)
+            for k in range(1, len(window)):
+                i = word_at.get(lo + k)
+                if i is None:
+                    continue
+                nll[i], entropy[i], rank[i] = w_nll[k - 1], w_entropy[k - 1], w_rank[k - 1]
+                candidates = synonyms.get(p.words[i])
+                if candidates:
+                    margin[i], suggestions[i] = self._best_synonym(p, i, candidates, logp[k - 1], window[k])
+        read = (np.concatenate(token_nll), np.concatenate(token_entropy)) if token_nll else (_NONE, _NONE)
+        return read, WordReadings(nll, entropy, rank, margin, suggestions)
+
+    def opening_words(self, p: Parsed, tokens: int) -> np.ndarray:
+        """Per word of `p`: is it one that `read_words(p, synonyms, tokens)` reads?"""
+        keep = np.zeros(len(p.words), dtype=bool)
+        keep[[i for j, i in self._pieces(p, tokens)[1].items() if j % MAX_TOKENS]] = True
+        return keep
+
+    def _pieces(self, p: Parsed, tokens: int | None) -> tuple[list[int], dict[int, int]]:
+        """The first `tokens` token ids of the judged text (all for None), and the index of each word's
+        first token among them -> the word's index."""
+        encoding = self.tokenizer(p.judged_text, return_offsets_mapping=True, add_special_tokens=False)
+        ids, offsets = encoding["input_ids"][:tokens], encoding["offset_mapping"][:tokens]
+        return ids, {j: i for i, j in _first_pieces(p, offsets).items()}
+
+    def _best_synonym(
+        self, p: Parsed, i: int, candidates: Sequence[str], row: Any, token: int
+    ) -> tuple[float, str]:
+        """The margin (nats) of the likeliest of word `i`'s synonyms over it at the word's first token
+        (`row`: the log-probabilities there), and that synonym, capitalised like the word."""
+        start = p.word_tokens[i].start
+        spaced = start > 0 and p.judged_text[start - 1] == " "  # then the word's token carries the space
+        shaped = [capitalised_like(c, p.word_tokens[i].text) for c in candidates]
+        scores = row[[self._first_id(c, spaced) for c in shaped]]
+        best = int(scores.argmax())
+        return float(scores[best] - row[token]), shaped[best]
 
     def word_surprisal(self, p: Parsed) -> dict[int, float]:
         """Word index -> NLL (nats) of the word's first token given the text before it."""
-        return {i: -float(row[token]) for i, token, row in self._word_rows(p)}
-
-    def _word_rows(self, p: Parsed) -> Iterator[tuple[int, int, Any]]:
-        """(word index, its first token's id, the log-probabilities over the vocabulary there) of each word
-        with left context, read in windows of MAX_TOKENS (a window's first token has no context)."""
-        import torch
-
-        encoding = self.tokenizer(p.judged_text, return_offsets_mapping=True, add_special_tokens=False)
-        ids, offsets = encoding["input_ids"], encoding["offset_mapping"]
-        first_piece = _first_pieces(p, offsets)
-        for lo in range(0, len(ids), MAX_TOKENS):
-            window = ids[lo : lo + MAX_TOKENS]
-            with torch.inference_mode():
-                logits = self.model(input_ids=torch.tensor([window])).logits[0]
-            logp = torch.log_softmax(logits.float(), dim=-1)
-            for i, j in first_piece.items():
-                if lo < j < lo + len(window):
-                    yield i, ids[j], logp[j - lo - 1]
-
-    def surprisal(self, text: str, tokens: int = SUMMARY_TOKENS) -> np.ndarray:
-        """`SUMMARIES` of the first `tokens` tokens' surprisal (`summarise`)."""
-        return summarise(*self.token_surprisal(text, tokens))
+        nll = self.read_words(p, _NO_SYNONYMS).nll
+        return {i: float(x) for i, x in enumerate(nll) if not np.isnan(x)}
 
     def token_surprisal(self, text: str, tokens: int = SUMMARY_TOKENS) -> tuple[np.ndarray, np.ndarray]:
         """Each of the first `tokens` tokens after the first: its NLL (nats) given the tokens before it,
         and the model's entropy there. Empty for a text of fewer than two tokens."""
-        import torch
-
         ids = self.tokenizer(text, add_special_tokens=False, truncation=True, max_length=tokens)["input_ids"]
         if len(ids) < 2:
-            return np.zeros(0), np.zeros(0)
+            return _NONE, _NONE
+        nll, entropy, _ = _position_stats(self._logp(ids), ids[1:])
+        return nll, entropy
+
+    def _logp(self, ids: list[int]) -> Any:
+        """The log-probabilities over the vocabulary after each token of `ids` (one forward pass)."""
+        import torch
+
         with torch.inference_mode():
-            logp = torch.log_softmax(self.model(input_ids=torch.tensor([ids])).logits[0, :-1].float(), -1)
-        nll = -logp[torch.arange(len(ids) - 1), torch.tensor(ids[1:])]
-        entropy = -(logp.exp() * logp).sum(-1)
-        return nll.double().numpy(), entropy.double().numpy()
+            return torch.log_softmax(self.model(input_ids=torch.tensor([ids])).logits[0].float(), dim=-1)
 
     def _first_id(self, word: str, spaced: bool) -> int:
-        return self.tokenizer.encode((" " if spaced else "") + word, add_special_tokens=False)[0]
+        key = (word, spaced)
+        if key not in self._first_ids:
+            pieces = self.tokenizer.encode((" " if spaced else "") + word, add_special_tokens=False)
+            self._first_ids[key] = pieces[0]
+        return self._first_ids[key]
+
+
+_NONE = np.zeros(0)
+_NO_SYNONYMS = SynonymTable({})
+
+
+def _position_stats(logp: Any, targets: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per position before a target token: the target's NLL (nats), the entropy there, and how many
+    tokens the model found likelier than the target."""
+    import torch
+
+    rows = logp[: len(targets)]
+    target_logp = rows[torch.arange(len(targets)), torch.tensor(targets)]
+    entropy = -(rows.exp() * rows).sum(-1)
+    rank = (rows > target_logp[:, None]).sum(-1)
+    return (-target_logp).double().numpy(), entropy.double().numpy(), rank.double().numpy()
 
 
 def summarise(nll: np.ndarray, entropy: np.ndarray) -> np.ndarray:
-    """`SUMMARIES` (in that order) of tokens' NLL (nats) and the model's entropy at each; the excess
+    """`TOKEN_SUMMARIES` (in that order) of tokens' NLL (nats) and the model's entropy at each; the excess
     is how much more surprised the model is than it expected to be. All NaN for no tokens."""
     if len(nll) == 0:
-        return np.full(len(SUMMARIES), np.nan)
+        return np.full(len(TOKEN_SUMMARIES), np.nan)
     excess = nll - entropy
     return np.array([f(nll, excess) for f in _SUMMARY_OF.values()])
+
+
+def summarise_words(words: WordReadings) -> np.ndarray:
+    """`WORD_SUMMARIES` (in that order) of the words the model read; all NaN if it read none."""
+    if np.isnan(words.nll).all():
+        return np.full(len(WORD_SUMMARIES), np.nan)
+    return np.array([f(words) for f in _WORD_SUMMARY_OF.values()])
 
 
 def _first_pieces(p: Parsed, offsets: Sequence[tuple[int, int]]) -> dict[int, int]:

@@ -33,7 +33,15 @@ from mtdetect.model.deep import (
     surprisal_rows,
 )
 from mtdetect.model.detector import DEEP_FILE, DEEP_WORDS_FILE, LABELS, Detector, Threshold
-from mtdetect.model.surprisal import SUMMARIES, SUMMARY_TOKENS, LanguageModel, WordReadings
+from mtdetect.model.surprisal import (
+    SUMMARIES,
+    SUMMARY_TOKENS,
+    TOKEN_SUMMARIES,
+    LanguageModel,
+    WordReadings,
+    summarise,
+    summarise_words,
+)
 from mtdetect.model.synonyms import SynonymTable
 from mtdetect.model.text import Parsed
 from mtdetect.model.wordscore import WordScorer
@@ -52,9 +60,9 @@ log = logging.getLogger(__name__)
 
 
 class SurprisalCache:
-    """`LanguageModel.surprisal` of texts, cached on disk by (tokens, text hash): the language model reads
-    about 2.5 texts a second on two cores, and benchmarks and refits meet the same texts again. Entries are
-    kept by summary name, so an entry that lacks a summary this version computes is read again."""
+    """`TOKEN_SUMMARIES` of texts' token surprisal, cached on disk by (tokens, text hash): the language model
+    reads about 2.5 texts a second on two cores, and benchmarks and refits meet the same texts again. Entries
+    are kept by summary name, so an entry that lacks a summary this version computes is read again."""
 
     def __init__(self, path: Path, tokens: int = SUMMARY_TOKENS) -> None:
         self.path, self.tokens = path, tokens
@@ -66,19 +74,19 @@ class SurprisalCache:
 
     def _known(self, text: str) -> bool:
         entry = self.cache.get(self.key(text))
-        return isinstance(entry, dict) and set(SUMMARIES) <= entry.keys()
+        return isinstance(entry, dict) and set(TOKEN_SUMMARIES) <= entry.keys()
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        """`SUMMARIES` per text, shape (texts, len(SUMMARIES)); NaN where a text has no tokens."""
+        """`TOKEN_SUMMARIES` per text, shape (texts, len(TOKEN_SUMMARIES)); NaN where a text has no tokens."""
         missing = [t for t in dict.fromkeys(texts) if not self._known(t)]
         for k, text in enumerate(missing, start=1):
             self.lm = self.lm or LanguageModel.from_package()
-            values = self.lm.surprisal(text, self.tokens)
-            self.cache[self.key(text)] = dict(zip(SUMMARIES, map(float, values), strict=True))
+            values = summarise(*self.lm.token_surprisal(text, self.tokens))
+            self.cache[self.key(text)] = dict(zip(TOKEN_SUMMARIES, map(float, values), strict=True))
             if k % 100 == 0 or k == len(missing):
                 self.save()
-        rows = [[self.cache[self.key(t)][name] for name in SUMMARIES] for t in texts]
-        return np.array(rows, dtype=float).reshape(len(texts), len(SUMMARIES))
+        rows = [[self.cache[self.key(t)][name] for name in TOKEN_SUMMARIES] for t in texts]
+        return np.array(rows, dtype=float).reshape(len(texts), len(TOKEN_SUMMARIES))
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,12 +122,38 @@ class WordReadingCache:
         return read
 
 
+class DeepReadings:
+    """`SUMMARIES` of parsed texts as `LanguageModel.surprisal` gives them (with the synonym table of
+    `words`), from the caches: the token summaries of `surprisal`, and the word summaries of the cached
+    readings of the words in the same opening tokens."""
+
+    def __init__(self, surprisal: SurprisalCache, words: WordReadingCache) -> None:
+        self.surprisal, self.words = surprisal, words
+        self.tokens = surprisal.tokens
+
+    @classmethod
+    def at(cls, cache: Path, synonyms: SynonymTable) -> DeepReadings:
+        """The readings cached in the surprisal cache file `cache` and the word readings' folder beside it."""
+        return cls(SurprisalCache(cache), WordReadingCache(words_cache(cache), synonyms))
+
+    def __call__(self, parsed: Sequence[Parsed]) -> np.ndarray:
+        """`SUMMARIES` per text, shape (texts, len(SUMMARIES))."""
+        tokens = self.surprisal([p.judged_text for p in parsed])
+        read = zip(parsed, self.words(parsed), strict=True)
+        words = [summarise_words(r.only(self._opening(p))) for p, r in read]
+        return np.column_stack([tokens, np.array(words).reshape(len(parsed), -1)])
+
+    def _opening(self, p: Parsed) -> np.ndarray:
+        self.words.lm = self.words.lm or self.surprisal.lm or LanguageModel.from_package()
+        return self.words.lm.opening_words(p, self.tokens)
+
+
 def fit_deep_words(
-    config: TrainConfig, detector: Detector, fit: data_mod.Dataset, cache: Path
+    config: TrainConfig, detector: Detector, fit: data_mod.Dataset, reader: WordReadingCache
 ) -> WordScorer | None:
     """The deep word scorer of `detector` (loaded without `--deep`), fitted on word rows of its fit split
-    with the language model's columns; None when the split has too few spun pairs."""
-    reader = WordReadingCache(cache, detector.extractor.synonyms)
+    with the language model's columns (read with `detector`'s synonym table); None when the split has too
+    few spun pairs."""
     rows = word_rows(config, detector, fit, reader, DEEP_WORD_PAIRS, DEEP_WORD_ORIGINALS)
     if rows is None:
         return None
@@ -257,20 +291,20 @@ def fit_rows(val: data_mod.Dataset, min_words: int, seed: int = 0) -> list[data_
 def deep_scores(
     detector: Detector,
     head: DeepHead,
-    lm: SurprisalCache,
+    lm: DeepReadings,
     texts: Sequence[str],
     cascade: Cascade | None = None,
 ) -> np.ndarray:
     """P(rewritten) of `texts` by `detector` (loaded without a deep head) with `head` and the cached
-    surprisal, as `--deep` scores them, or with `cascade` as `--cascade` does; NaN where the detector would
-    not score a text."""
+    readings (of `detector`'s synonym table), as `--deep` scores them, or with `cascade` as `--cascade`
+    does; NaN where the detector would not score a text."""
     if detector.deep is not None:
         raise ValueError("deep_scores adds the deep head itself: pass the detector without one")
     analyses = detector.analyze_many(list(texts))
     scorable = [i for i, a in enumerate(analyses) if a.score is not None]
     proba = np.array([[analyses[i].probabilities[label] for label in LABELS] for i in scorable])
-    judged = [Parsed.of(texts[i]).judged_text for i in scorable]
-    surprisal = surprisal_rows(cascade, proba, lambda rows: lm([judged[i] for i in rows]))
+    parsed = [Parsed.of(texts[i]) for i in scorable]
+    surprisal = surprisal_rows(cascade, proba, lambda rows: lm([parsed[i] for i in rows]))
     out = np.full(len(texts), np.nan)
     if scorable:
         out[scorable] = head.rewritten(proba, surprisal)
@@ -280,7 +314,7 @@ def deep_scores(
 def fit_on_validation(
     detector: Detector,
     val: data_mod.Dataset,
-    lm: SurprisalCache,
+    lm: DeepReadings,
     max_fpr: float = 0.01,
     seed: int = 0,
     columns: Sequence[str] = DEFAULT_SURPRISAL,
@@ -292,7 +326,7 @@ def fit_on_validation(
     log.info("deep head: %d validation rows", len(rows))
     parsed = [Parsed.of(e.text) for e in rows]
     proba = detector.predict_proba(parsed)
-    surprisal = lm([p.judged_text for p in parsed])
+    surprisal = lm(parsed)
     labels = np.array([e.label for e in rows])
     groups, sources = np.array([e.group for e in rows]), np.array([e.source for e in rows])
     prior = dict(Counter(e.label for e in scorable))
@@ -313,8 +347,9 @@ def fit_for_bundle(
     the deep head beside the main head's on the same rows, and the deep word scorer's thresholds."""
     config = config_from_base(folder, folder, [])
     parts = split_parts(config, data_mod.load(config.data + config.add))
-    detector, lm = Detector.load(folder), SurprisalCache(cache)
-    words = fit_deep_words(config, detector, parts["fit"], words_cache(cache))
+    detector = Detector.load(folder)
+    lm = DeepReadings.at(cache, detector.extractor.synonyms)
+    words = fit_deep_words(config, detector, parts["fit"], lm.words)
     fitted = fit_on_validation(detector, parts["val"], lm, config.max_fpr, seed, columns)
     y, ok = np.array([e.label != "original" for e in fitted.rows]), ~np.isnan(fitted.oof)
     info = {
