@@ -73,12 +73,10 @@ from mtdetect.training.data import assign_split, iter_jsonl, write_jsonl
 from mtdetect.training.deep_fit import (
     DeepReadings,
     SurprisalCache,
-    WordReadingCache,
     add_to_bundle,
     deep_scores,
     fit_deep_words,
     fit_on_validation,
-    words_cache,
 )
 from mtdetect.training.metrics import auroc, tpr_at_fpr
 from mtdetect.training.pairs import FAMILIES, _thesaurus, _wordnet, document_seed, make_pairs
@@ -439,8 +437,7 @@ class WithLm:
     """The fold model with its deep head and deep word scorer: `training/deep_fit.py` as the shipped
     bundle's, the head fitted on a stream sample of the fold's own validation rows (never on the test
     rows), over the fold model's probabilities and SmolLM2's surprisal and synonym margins (with the fold's
-    table), the word scorer on its fit split
-    with SmolLM2's readings of every word."""
+    table), the word scorer on its fit split with SmolLM2's readings of every word."""
 
     def __init__(
         self,
@@ -451,9 +448,7 @@ class WithLm:
         columns: Sequence[str],
     ) -> None:
         self.detector = detector
-        self.lm = DeepReadings(
-            surprisal, WordReadingCache(words_cache(surprisal.path), detector.extractor.synonyms)
-        )
+        self.lm = DeepReadings.of(surprisal, detector.extractor.synonyms)
         parts = split_parts(config, data_mod.load(config.data))
         self.fit = fit_on_validation(detector, parts["val"], self.lm, seed=seed, columns=columns)
         self.words = fit_deep_words(config, detector, parts["fit"], self.lm.words)

@@ -30,14 +30,7 @@ from mtdetect import Detector
 from mtdetect.model.deep import Cascade, DeepHead
 from mtdetect.model.detector import DEEP_FILE
 from mtdetect.training import data as data_mod
-from mtdetect.training.deep_fit import (
-    DeepReadings,
-    SurprisalCache,
-    WordReadingCache,
-    deep_scores,
-    fit_rows,
-    words_cache,
-)
+from mtdetect.training.deep_fit import DeepReadings, SurprisalCache, deep_scores, fit_rows
 from mtdetect.training.metrics import auroc, tpr_at_fpr
 from mtdetect.training.pairs import family_of
 
@@ -67,7 +60,7 @@ def scorer(
     deep = detector.manifest["deep"]
     head, threshold = DeepHead.load(folder / DEEP_FILE), deep["threshold"]["value"]
     cascade = Cascade.from_manifest(deep) if mode == "cascade" else None
-    read = DeepReadings(lm, WordReadingCache(words_cache(lm.path), detector.extractor.synonyms))
+    read = DeepReadings.of(lm, detector.extractor.synonyms)
     return (lambda texts: deep_scores(detector, head, read, texts, cascade)), threshold
 
 

@@ -181,6 +181,10 @@ def test_a_bundle_with_a_deep_head_scores_with_the_language_model(
         np.array([tiny_lm.surprisal(Parsed.of(t), deep.extractor.synonyms, deep.deep.tokens) for t in texts]),
     )
     np.testing.assert_allclose(deep.score_many(texts), expected)
+    cache = deep_fit.SurprisalCache(tmp_path / "cache.json")
+    reader = deep_fit.DeepReadings.of(cache, plain.extractor.synonyms)  # as the benchmarks score
+    np.testing.assert_allclose(deep_fit.deep_scores(plain, deep.deep, reader, texts), expected, atol=1e-6)
+    assert np.isnan(deep_fit.deep_scores(plain, deep.deep, reader, ["Too short."])).all()
     assert Detector.load(folder, deep=True, fast=True).deep is None  # fitted on the full head only
     assert plain.deep is None  # without --deep the language model is never loaded
 
@@ -208,6 +212,7 @@ def test_the_cached_readings_give_the_summaries_that_scoring_computes(
     whole = read.words(parsed)[0]  # the cache holds every word; the summaries read the opening ones
     assert (~np.isnan(whole.nll)).sum() > (~np.isnan(tiny_lm.read_words(parsed[0], table, 24).nll)).sum()
     assert not np.isnan(online).any() and len(set(online[:, SUMMARIES.index("lm_margin_top5")])) == 3
+    assert read([]).shape == (0, len(SUMMARIES))
 
 
 def test_deep_evidence_comes_from_a_word_scorer_that_reads_the_language_model(

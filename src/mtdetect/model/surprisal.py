@@ -126,6 +126,7 @@ class WordReadings:
 
 
 def _margin_tail(words: WordReadings) -> float:
+    """The mean of the MARGIN_TOP largest margins; 0 (no synonym likelier) where no word has synonyms."""
     margins = np.sort(words.margin[~np.isnan(words.margin)])[::-1][:MARGIN_TOP]
     return float(margins.mean()) if len(margins) else 0.0
 

@@ -37,6 +37,7 @@ from mtdetect.model.surprisal import (
     SUMMARIES,
     SUMMARY_TOKENS,
     TOKEN_SUMMARIES,
+    WORD_SUMMARIES,
     LanguageModel,
     WordReadings,
     summarise,
@@ -132,16 +133,16 @@ class DeepReadings:
         self.tokens = surprisal.tokens
 
     @classmethod
-    def at(cls, cache: Path, synonyms: SynonymTable) -> DeepReadings:
-        """The readings cached in the surprisal cache file `cache` and the word readings' folder beside it."""
-        return cls(SurprisalCache(cache), WordReadingCache(words_cache(cache), synonyms))
+    def of(cls, surprisal: SurprisalCache, synonyms: SynonymTable) -> DeepReadings:
+        """The readings of `surprisal` and of the word readings' cache beside its file, with `synonyms`."""
+        return cls(surprisal, WordReadingCache(words_cache(surprisal.path), synonyms))
 
     def __call__(self, parsed: Sequence[Parsed]) -> np.ndarray:
         """`SUMMARIES` per text, shape (texts, len(SUMMARIES))."""
         tokens = self.surprisal([p.judged_text for p in parsed])
         read = zip(parsed, self.words(parsed), strict=True)
         words = [summarise_words(r.only(self._opening(p))) for p, r in read]
-        return np.column_stack([tokens, np.array(words).reshape(len(parsed), -1)])
+        return np.column_stack([tokens, np.array(words).reshape(len(parsed), len(WORD_SUMMARIES))])
 
     def _opening(self, p: Parsed) -> np.ndarray:
         self.words.lm = self.words.lm or self.surprisal.lm or LanguageModel.from_package()
@@ -302,7 +303,8 @@ def deep_scores(
         raise ValueError("deep_scores adds the deep head itself: pass the detector without one")
     analyses = detector.analyze_many(list(texts))
     scorable = [i for i, a in enumerate(analyses) if a.score is not None]
-    proba = np.array([[analyses[i].probabilities[label] for label in LABELS] for i in scorable])
+    given = [[analyses[i].probabilities[label] for label in LABELS] for i in scorable]
+    proba = np.array(given, dtype=float).reshape(len(scorable), len(LABELS))
     parsed = [Parsed.of(texts[i]) for i in scorable]
     surprisal = surprisal_rows(cascade, proba, lambda rows: lm([parsed[i] for i in rows]))
     out = np.full(len(texts), np.nan)
@@ -348,7 +350,7 @@ def fit_for_bundle(
     config = config_from_base(folder, folder, [])
     parts = split_parts(config, data_mod.load(config.data + config.add))
     detector = Detector.load(folder)
-    lm = DeepReadings.at(cache, detector.extractor.synonyms)
+    lm = DeepReadings.of(SurprisalCache(cache), detector.extractor.synonyms)
     words = fit_deep_words(config, detector, parts["fit"], lm.words)
     fitted = fit_on_validation(detector, parts["val"], lm, config.max_fpr, seed, columns)
     y, ok = np.array([e.label != "original" for e in fitted.rows]), ~np.isnan(fitted.oof)
