@@ -29,18 +29,13 @@ import numpy as np
 from generalisation import FOLDS, NLL_CACHE, ROOT, same_rows, spun_rows, test_articles
 
 from mtdetect import Detector
-from mtdetect.model.surprisal import SURPRISING, WordReadings
+from mtdetect.model.surprisal import SURPRISING, WordReadings, top_mean
 from mtdetect.model.text import Parsed
 from mtdetect.training.deep_fit import WordReadingCache, words_cache
 from mtdetect.training.metrics import auroc
 from mtdetect.training.trainer import load_synonyms
 
 OTHER_SOURCES = ("wikipedia", "wmt/original", "wmt/human_translation", "europarl/human_translation")
-
-
-def _top_mean(values: np.ndarray, k: int) -> float:
-    kept = np.sort(values[~np.isnan(values)])[::-1][:k]
-    return float(kept.mean()) if len(kept) else 0.0
 
 
 def _share(mask: np.ndarray, p: Parsed) -> float:
@@ -52,13 +47,13 @@ def _lowercase(p: Parsed, values: np.ndarray) -> np.ndarray:
 
 
 SUMMARIES: dict[str, Callable[[Parsed, WordReadings], float]] = {
-    "mean of the top 5 margins": lambda p, r: _top_mean(r.margin, 5),
-    "mean of the top 10 margins": lambda p, r: _top_mean(r.margin, 10),
+    "mean of the top 5 margins": lambda p, r: top_mean(r.margin, 5),
+    "mean of the top 10 margins": lambda p, r: top_mean(r.margin, 10),
     "share of words with a likelier synonym": lambda p, r: _share(r.margin > 0, p),
     f"share over {SURPRISING:g} nats with a likelier synonym": lambda p, r: _share(
         (r.nll > SURPRISING) & (r.margin > 0), p
     ),
-    "mean of the top 10 lowercase NLL (no thesaurus)": lambda p, r: _top_mean(_lowercase(p, r.nll), 10),
+    "mean of the top 10 lowercase NLL (no thesaurus)": lambda p, r: top_mean(_lowercase(p, r.nll), 10),
 }
 
 

@@ -125,10 +125,15 @@ class WordReadings:
         return cls(a["nll"], a["entropy"], a["rank"], a["margin"], suggestions)
 
 
+def top_mean(values: np.ndarray, k: int) -> float:
+    """The mean of the `k` largest values that are not NaN; 0 where there are none."""
+    kept = np.sort(values[~np.isnan(values)])[::-1][:k]
+    return float(kept.mean()) if len(kept) else 0.0
+
+
 def _margin_tail(words: WordReadings) -> float:
     """The mean of the MARGIN_TOP largest margins; 0 (no synonym likelier) where no word has synonyms."""
-    margins = np.sort(words.margin[~np.isnan(words.margin)])[::-1][:MARGIN_TOP]
-    return float(margins.mean()) if len(margins) else 0.0
+    return top_mean(words.margin, MARGIN_TOP)
 
 
 # Each summary of the words' readings, by the name a deep head gives it. (The share of surprising words

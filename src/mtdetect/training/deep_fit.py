@@ -130,7 +130,11 @@ class DeepReadings:
 
     def __init__(self, surprisal: SurprisalCache, words: WordReadingCache) -> None:
         self.surprisal, self.words = surprisal, words
-        self.tokens = surprisal.tokens
+
+    @property
+    def tokens(self) -> int:
+        """The opening tokens the summaries read: the surprisal cache's."""
+        return self.surprisal.tokens
 
     @classmethod
     def of(cls, surprisal: SurprisalCache, synonyms: SynonymTable) -> DeepReadings:
