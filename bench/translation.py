@@ -1,6 +1,7 @@
 """Machine translation of news on held-out groups: leave one language, year or engine family out.
 
-    python bench/translation.py [--model DIR] [--previous DIR] [--max-mt 400] [--fit-rows 8000] [--out FILE]
+    python bench/translation.py [--model DIR] [--previous DIR] [--encoders DIR] [--folds language,year,engine]
+                                [--max-mt 400] [--fit-rows 8000] [--out FILE]
 
 Needs `scripts/build_default_model.py --data-only` (the training rows and their splits). For each fold, a
 model is fitted on the training recipe's rows without anything of the held-out resource: for a source
@@ -10,14 +11,15 @@ fits them: the n-gram component (on the reference split and the fit rows, which 
 and the heads (on at most `--fit-rows` rows of the fit split, so that folds stay affordable; the shipped
 heads see all of them): the model's and `--fast`'s, and for the
 ablation table heads without the n-grams, without the features, and on the features alone, beside the
-n-gram component's own score. Fixed across folds: the document features,
-whose tables hold no WMT translation (the collocation table reads English-original text only), and the
-shipped model's encoder, reused frozen from the previous model, which never saw WMT but was fine-tuned on
-Europarl (from German) and TED (from Chinese): for those two folds only the features-only head
-(`fast`) is resource-disjoint. Test rows: every group of the held-out language (its machine translations,
-at most `--max-mt` drawn across systems, and its human translations), English originals of the
-validation split's WMT groups and Wikinews dev articles. For the year and engine folds, test rows come
-from validation groups only.
+n-gram component's own score. Fixed across folds: the document features, whose tables hold no WMT
+translation (the collocation table reads English-original text only). The encoder columns: with
+`--encoders` (the output of `bench/fold_encoders.py`), each language fold reads an encoder fine-tuned as
+the recipe does but without that language (and without the others of its group); every other fold, and
+every fold without it, reads `--model`'s own encoder, frozen. That one is resource-disjoint only if it
+never saw the held-out resource: the encoder of a model trained on WMT is not, for any fold here.
+Test rows: every group of the held-out language (its machine translations, at most `--max-mt` drawn
+across systems, and its human translations), English originals of the validation split's WMT groups and
+Wikinews dev articles. For the year and engine folds, test rows come from validation groups only.
 
 Anchors on the same rows: a TF-IDF baseline (char 2-4 and word 1-2 grams, logistic regression, translated
 against English originals, human translations and wiki articles of the fold's training rows) and the
@@ -39,6 +41,7 @@ import numpy as np
 from heldout import REFERENCE_FILE, ROOT, SPLITS
 
 from mtdetect import Detector
+from mtdetect.model.encoder import Encoder
 from mtdetect.model.text import Parsed
 from mtdetect.training import corpora
 from mtdetect.training import data as data_mod
@@ -67,6 +70,13 @@ class Row:
     @property
     def year(self) -> str | None:
         return self.group.split(":")[0] if self.source.startswith("wmt/") else None
+
+
+def of_language(source: str, group: str, language: str) -> bool:
+    """Whether a row comes from `language`: WMT news from it, or another corpus translated from it."""
+    if source.startswith("wmt/"):
+        return corpora.wmt_language(group) == language
+    return language in ALSO_FROM and source.startswith(ALSO_FROM[language])
 
 
 def _draw(key: str) -> bytes:
@@ -103,16 +113,22 @@ def test_rows(shared: Path, seed: int, max_mt: int) -> list[Row]:
 
 class Columns:
     """Hashed n-gram rows of every text, and feature and encoder rows of the `dense` texts, computed
-    once for all folds (reference rows feed only the n-gram component)."""
+    once for all folds (reference rows feed only the n-gram component). `encoders` holds the columns of
+    the model's own encoder ("model") and of each fold encoder, by name."""
 
-    def __init__(self, detector: Detector, texts: list[str], dense: list[str]) -> None:
+    def __init__(
+        self, detector: Detector, texts: list[str], dense: list[str], fold_encoders: dict[str, Encoder]
+    ) -> None:
         self.index = {t: i for i, t in enumerate(texts)}
         self.dense_index = {t: i for i, t in enumerate(dense)}
-        print(f"hashing {len(texts)} texts, features and encoder of {len(dense)} ...", file=sys.stderr)
+        print(f"hashing {len(texts)} texts, features and encoders of {len(dense)} ...", file=sys.stderr)
         self.settings = detector.ngrams.settings
         self.hashed = hashed_matrix([Parsed.of(t).judged_text for t in texts], self.settings)
         self.features = detector.extractor.transform(dense, progress="features")
-        self.encoder = detector.encoder.transform(dense)
+        self.encoders = {
+            name: encoder.transform(dense)
+            for name, encoder in {"model": detector.encoder, **fold_encoders}.items()
+        }
 
     def rows(self, rows: list[Row]) -> np.ndarray:
         return np.array([self.index[r.text] for r in rows], dtype=int)
@@ -134,9 +150,11 @@ ABLATION = ("full", "no n-grams", "fast", "no features", "features only", "n-gra
 
 
 class FoldModel:
-    """The n-gram component and the heads of HEADS, fitted on one fold's training rows."""
+    """The n-gram component and the heads of HEADS, fitted on one fold's training rows, reading the
+    columns of the encoder named `encoder` in `cols.encoders`."""
 
-    def __init__(self, cols: Columns, reference: list[Row], fit: list[Row], seed: int) -> None:
+    def __init__(self, cols: Columns, reference: list[Row], fit: list[Row], seed: int, encoder: str) -> None:
+        self.encoder = encoder
         both = reference + fit
         held = np.r_[np.zeros(len(reference), dtype=bool), np.ones(len(fit), dtype=bool)]
         self.ngrams, fit_ngrams = cross_fit(
@@ -160,7 +178,7 @@ class FoldModel:
         return {
             "features": cols.features[dense],
             "ngrams": hashed_columns(self.ngrams, cols.hashed[cols.rows(rows)]),
-            "encoder": cols.encoder[dense],
+            "encoder": cols.encoders[self.encoder][dense],
         }
 
     def scores(self, cols: Columns, rows: list[Row]) -> dict[str, np.ndarray]:
@@ -210,15 +228,16 @@ def run_fold(
     excluded: Callable[[Row], bool],
     tests: dict[str, tuple[list[Row], list[Row]]],
     ctx: dict,
+    encoder: str = "model",
 ) -> list[dict]:
     """Fit the fold's models and measure every (machine translations, human texts) test of it."""
     train = {split: [r for r in rows if not excluded(r)] for split, rows in ctx["train"].items()}
     print(f"fold {name}: {len(train['reference'])} reference, {len(train['fit'])} fit rows", file=sys.stderr)
-    fold = FoldModel(ctx["cols"], train["reference"], train["fit"], 0)
+    fold = FoldModel(ctx["cols"], train["reference"], train["fit"], 0, encoder)
     baseline = tfidf_baseline(subsample(train["reference"] + train["fit"], ctx["fit_rows"], 1))
     out = []
     for test, (mt, human) in tests.items():
-        row = {"fold": name, "test": test, "n_mt": len(mt), "n_human": len(human)}
+        row = {"fold": name, "test": test, "n_mt": len(mt), "n_human": len(human), "encoder": encoder}
         fs, hs = fold.scores(ctx["cols"], mt), fold.scores(ctx["cols"], human)
         for head in ABLATION:
             row[head] = measure(fs[head], hs[head])
@@ -233,13 +252,16 @@ def table(rows: list[dict], title: str) -> str:
     lines = [
         f"### {title}",
         "",
-        "| fold | test | MT / human | model: AUROC / TPR@1%FPR | `--fast` | TF-IDF | previous model |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| fold | test | MT / human | model: AUROC / TPR@1%FPR | `--fast` | TF-IDF | previous model "
+        "| encoder |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         cells = [f"{r[k][0]:.3f} / {r[k][1]:.3f}" for k in ("full", "fast", "tfidf", "previous")]
         lines.append(
-            f"| {r['fold']} | {r['test']} | {r['n_mt']} / {r['n_human']} | " + " | ".join(cells) + " |"
+            f"| {r['fold']} | {r['test']} | {r['n_mt']} / {r['n_human']} | "
+            + " | ".join(cells)
+            + f" | {r['encoder']} |"
         )
     return "\n".join(lines)
 
@@ -258,7 +280,7 @@ def medians(rows: list[dict], test: str) -> str:
     return (
         f"| median | {test} | | "
         + " | ".join(median_cells(rows, test, ("full", "fast", "tfidf", "previous")))
-        + " |"
+        + " | |"
     )
 
 
@@ -298,6 +320,11 @@ def main() -> int:
     parser.add_argument("--max-mt", type=int, default=400, help="machine translations per (year, language)")
     parser.add_argument("--fit-rows", type=int, default=8000, help="fit-split rows per fold's heads")
     parser.add_argument("--folds", default="language,year,engine", help="which fold families to run")
+    parser.add_argument(
+        "--encoders",
+        type=Path,
+        help="fold encoders of bench/fold_encoders.py: a language fold reads the one that never saw it",
+    )
     parser.add_argument("--out", type=Path, help="also write the tables here")
     args = parser.parse_args()
     seed = 0
@@ -321,7 +348,8 @@ def main() -> int:
         previous_scores.update(zip(todo, previous.score_many(todo).tolist(), strict=True))
         return np.array([previous_scores[r.text] for r in rows])
 
-    cols = Columns(detector, texts, dense)
+    fold_encoders, encoder_of = load_fold_encoders(args.encoders)
+    cols = Columns(detector, texts, dense, fold_encoders)
     ctx = {"train": train, "cols": cols, "fit_rows": args.fit_rows, "previous": previous_score}
     results: list[dict] = []
     families = args.folds.split(",")
@@ -332,9 +360,9 @@ def main() -> int:
             tests = {"vs English originals": (mt, english), "vs its human translations": (mt, human)}
 
             def excluded(r: Row, lang: str = lang) -> bool:
-                return r.language == lang or (lang in ALSO_FROM and r.source.startswith(ALSO_FROM[lang]))
+                return of_language(r.source, r.group, lang)
 
-            results += run_fold(f"without {lang}", excluded, tests, ctx)
+            results += run_fold(f"without {lang}", excluded, tests, ctx, encoder_of.get(lang, "model"))
     if "year" in families:
         for year in ("wmt21", "wmt22"):
             mt = [r for r in pool if r.year == year and r.label == "translated" and r.group in val]
@@ -368,6 +396,17 @@ def main() -> int:
         args.out.write_text(text + "\n")
         (args.out.with_suffix(".json")).write_text(json.dumps(results, indent=1))
     return 0
+
+
+def load_fold_encoders(folder: Path | None) -> tuple[dict[str, Encoder], dict[str, str]]:
+    """The fold encoders in `folder` by name, and the name of the one each held-out language reads."""
+    encoders: dict[str, Encoder] = {}
+    encoder_of: dict[str, str] = {}
+    for record in sorted(folder.glob("*/fine_tuning.json")) if folder else []:
+        name = record.parent.name
+        encoders[name] = Encoder.load(record.parent)
+        encoder_of.update(dict.fromkeys(json.loads(record.read_text())["without"], name))
+    return encoders, encoder_of
 
 
 def controls(pool: list[Row], val: set[str], work: Path, seed: int) -> dict[str, list[str]]:
