@@ -6,20 +6,21 @@
 Needs `scripts/build_default_model.py --data-only` (the training rows and their splits). For each fold, a
 model is fitted on the training recipe's rows without anything of the held-out resource: for a source
 language, no WMT row of it, and for German also no Europarl, for Chinese no TED; for a year, no WMT row of
-that year; for the engine family, no output of an `Online-*` system. Fitted per fold, as the recipe
-fits them: the n-gram component (on the reference split and the fit rows, which get out-of-fold columns)
-and the heads (on at most `--fit-rows` rows of the fit split, so that folds stay affordable; the shipped
-heads see all of them): the model's and `--fast`'s, and for the
-ablation table heads without the n-grams, without the features, and on the features alone, beside the
-n-gram component's own score. Fixed across folds: the document features, whose tables hold no WMT
-translation (the collocation table reads English-original text only). The encoder columns: with
-`--encoders` (the output of `bench/fold_encoders.py`), each language fold reads an encoder fine-tuned as
-the recipe does but without that language (and without the others of its group); every other fold, and
-every fold without it, reads `--model`'s own encoder, frozen. That one is resource-disjoint only if it
-never saw the held-out resource: the encoder of a model trained on WMT is not, for any fold here.
-Test rows: every group of the held-out language (its machine translations, at most `--max-mt` drawn
-across systems, and its human translations), English originals of the validation split's WMT groups and
-Wikinews dev articles. For the year and engine folds, test rows come from validation groups only.
+that year; for the engine family, no output of an `Online-*` system. Fitted per fold, as the recipe fits them:
+the n-gram component (on the reference split and the fit rows, which get out-of-fold columns) and the heads
+(on at most `--fit-rows` rows of the fit split, so that folds stay affordable; the shipped heads see all of
+them): the model's and `--fast`'s, and for the ablation table heads without the n-grams, without the features,
+and on the features alone, beside the n-gram component's own score and the model head's translated probability
+(the rewritten score is 1 - P(original), which also counts P(spun); every output row carries P(translated)
+too). Fixed across folds: the document features, whose tables hold no WMT translation (the collocation table
+reads English-original text only). The encoder columns: with `--encoders` (the output of
+`bench/fold_encoders.py`), each language fold reads an encoder fine-tuned as the recipe does but without that
+language (and without the others of its group); every other fold, and every fold without it, reads `--model`'s
+own encoder, frozen. That one is resource-disjoint only if it never saw the held-out resource: the encoder of
+a model trained on WMT is not, for any fold here. Test rows: every group of the held-out language (its machine
+translations, at most `--max-mt` drawn across systems, and its human translations), English originals of the
+validation split's WMT groups and Wikinews dev articles. For the year and engine folds, test rows come from
+validation groups only.
 
 Anchors on the same rows: a TF-IDF baseline (char 2-4 and word 1-2 grams, logistic regression, translated
 against English originals, human translations and wiki articles of the fold's training rows) and the
@@ -146,7 +147,15 @@ HEADS = {
     "no features": ("ngrams", "encoder"),
     "features only": ("features",),
 }
-ABLATION = ("full", "no n-grams", "fast", "no features", "features only", "n-grams only")
+ABLATION = (
+    "full",
+    "full: P(translated)",
+    "no n-grams",
+    "fast",
+    "no features",
+    "features only",
+    "n-grams only",
+)
 
 
 class FoldModel:
@@ -182,12 +191,17 @@ class FoldModel:
         }
 
     def scores(self, cols: Columns, rows: list[Row]) -> dict[str, np.ndarray]:
-        """Each head's rewritten-score, and the n-gram component's own translated log-odds."""
+        """Each head's rewritten-score, the full head's translated probability (which every output row
+        also carries), and the n-gram component's own translated log-odds."""
         parts = self._parts(cols, rows)
-        out = {
-            name: 1.0 - self.heads[name].predict_proba(np.hstack([parts[c] for c in used]))[:, 0]
+        proba = {
+            name: self.heads[name].predict_proba(np.hstack([parts[c] for c in used]))
             for name, used in HEADS.items()
         }
+        out = {
+            name: 1.0 - p[:, list(self.heads[name].classes_).index("original")] for name, p in proba.items()
+        }
+        out["full: P(translated)"] = proba["full"][:, list(self.heads["full"].classes_).index("translated")]
         out["n-grams only"] = parts["ngrams"][:, list(self.ngrams.outputs).index("ngram_translated")]
         return out
 
