@@ -114,22 +114,27 @@ def test_rows(shared: Path, seed: int, max_mt: int) -> list[Row]:
 
 class Columns:
     """Hashed n-gram rows of every text, and feature and encoder rows of the `dense` texts, computed
-    once for all folds (reference rows feed only the n-gram component). `encoders` holds the columns of
-    the model's own encoder ("model") and of each fold encoder, by name."""
+    once for all folds (reference rows feed only the n-gram component). Encoder rows come from the model's
+    own encoder ("model") or a fold encoder, by name, each computed when a fold first reads it."""
 
     def __init__(
         self, detector: Detector, texts: list[str], dense: list[str], fold_encoders: dict[str, Encoder]
     ) -> None:
         self.index = {t: i for i, t in enumerate(texts)}
         self.dense_index = {t: i for i, t in enumerate(dense)}
-        print(f"hashing {len(texts)} texts, features and encoders of {len(dense)} ...", file=sys.stderr)
+        print(f"hashing {len(texts)} texts, features of {len(dense)} ...", file=sys.stderr)
         self.settings = detector.ngrams.settings
         self.hashed = hashed_matrix([Parsed.of(t).judged_text for t in texts], self.settings)
         self.features = detector.extractor.transform(dense, progress="features")
-        self.encoders = {
-            name: encoder.transform(dense)
-            for name, encoder in {"model": detector.encoder, **fold_encoders}.items()
-        }
+        self.dense = dense
+        self.encoders = {"model": detector.encoder, **fold_encoders}
+        self.encoded: dict[str, np.ndarray] = {}
+
+    def encoder(self, name: str) -> np.ndarray:
+        """The rows of the `dense` texts by the encoder called `name`."""
+        if name not in self.encoded:
+            self.encoded[name] = self.encoders[name].transform(self.dense)
+        return self.encoded[name]
 
     def rows(self, rows: list[Row]) -> np.ndarray:
         return np.array([self.index[r.text] for r in rows], dtype=int)
@@ -160,7 +165,7 @@ ABLATION = (
 
 class FoldModel:
     """The n-gram component and the heads of HEADS, fitted on one fold's training rows, reading the
-    columns of the encoder named `encoder` in `cols.encoders`."""
+    rows of the encoder named `encoder` in `cols`."""
 
     def __init__(self, cols: Columns, reference: list[Row], fit: list[Row], seed: int, encoder: str) -> None:
         self.encoder = encoder
@@ -187,7 +192,7 @@ class FoldModel:
         return {
             "features": cols.features[dense],
             "ngrams": hashed_columns(self.ngrams, cols.hashed[cols.rows(rows)]),
-            "encoder": cols.encoders[self.encoder][dense],
+            "encoder": cols.encoder(self.encoder)[dense],
         }
 
     def scores(self, cols: Columns, rows: list[Row]) -> dict[str, np.ndarray]:
