@@ -19,8 +19,8 @@ language (and without the others of its group); every other fold, and every fold
 own encoder, frozen. That one is resource-disjoint only if it never saw the held-out resource: the encoder of
 a model trained on WMT is not, for any fold here. Test rows: every group of the held-out language (its machine
 translations, at most `--max-mt` drawn across systems, and its human translations), English originals of the
-validation split's WMT groups and Wikinews dev articles. For the year and engine folds, test rows come from
-validation groups only.
+validation split's WMT groups and Wikinews dev articles, pooled and by domain. For the year and engine folds,
+test rows come from validation groups only.
 
 Anchors on the same rows: a TF-IDF baseline (char 2-4 and word 1-2 grams, logistic regression, translated
 against English originals, human translations and wiki articles of the fold's training rows) and the
@@ -54,6 +54,8 @@ from mtdetect.training.trainer import TrainConfig
 LANGUAGES = ("cs", "de", "ja", "ru", "zh", "uk", "ha", "is")
 ALSO_FROM = {"de": "europarl/", "zh": "ted/"}  # other training corpora translated from that language
 FOLDS = 3  # calibration folds of the fold heads
+TESTS = ("vs English originals", "vs WMT English news", "vs Wikinews", "vs its human translations")
+TABLE = ("full", "full: P(translated)", "fast", "tfidf", "previous")  # the main table's columns
 
 
 @dataclass
@@ -242,6 +244,15 @@ def subsample(rows: list[Row], n: int, seed: int) -> list[Row]:
     return sorted(rows, key=lambda r: _draw(f"fit:{seed}:{r.group}:{r.text}"))[:n]
 
 
+def english_tests(english: list[Row]) -> dict[str, list[Row]]:
+    """The English originals as one test, and by domain: wire news (WMT) and Wikinews."""
+    return {
+        "vs English originals": english,
+        "vs WMT English news": [r for r in english if r.source == "wmt/original"],
+        "vs Wikinews": [r for r in english if r.source == "wikinews-dev"],
+    }
+
+
 def run_fold(
     name: str,
     excluded: Callable[[Row], bool],
@@ -271,12 +282,12 @@ def table(rows: list[dict], title: str) -> str:
     lines = [
         f"### {title}",
         "",
-        "| fold | test | MT / human | model: AUROC / TPR@1%FPR | `--fast` | TF-IDF | previous model "
-        "| encoder |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
+        "| fold | test | MT / human | model: AUROC / TPR@1%FPR | model: P(translated) | `--fast` | TF-IDF "
+        "| previous model | encoder |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
-        cells = [f"{r[k][0]:.3f} / {r[k][1]:.3f}" for k in ("full", "fast", "tfidf", "previous")]
+        cells = [f"{r[k][0]:.3f} / {r[k][1]:.3f}" for k in TABLE]
         lines.append(
             f"| {r['fold']} | {r['test']} | {r['n_mt']} / {r['n_human']} | "
             + " | ".join(cells)
@@ -296,11 +307,7 @@ def median_cells(rows: list[dict], test: str, keys: tuple[str, ...]) -> list[str
 
 
 def medians(rows: list[dict], test: str) -> str:
-    return (
-        f"| median | {test} | | "
-        + " | ".join(median_cells(rows, test, ("full", "fast", "tfidf", "previous")))
-        + " | |"
-    )
+    return f"| median | {test} | | " + " | ".join(median_cells(rows, test, TABLE)) + " | |"
 
 
 def ablation(rows: list[dict]) -> str:
@@ -311,7 +318,7 @@ def ablation(rows: list[dict]) -> str:
         "| test | " + " | ".join(ABLATION) + " |",
         "|---|" + "---:|" * len(ABLATION),
     ]
-    for test in ("vs English originals", "vs its human translations"):
+    for test in TESTS:
         lines.append(f"| {test} | " + " | ".join(median_cells(rows, test, ABLATION)) + " |")
     return "\n".join(lines)
 
@@ -376,7 +383,10 @@ def main() -> int:
         for lang in LANGUAGES:
             mt = [r for r in pool if r.language == lang and r.label == "translated"]
             human = [r for r in pool if r.language == lang and r.source == "wmt/human_translation"]
-            tests = {"vs English originals": (mt, english), "vs its human translations": (mt, human)}
+            tests = {
+                **{t: (mt, neg) for t, neg in english_tests(english).items()},
+                "vs its human translations": (mt, human),
+            }
 
             def excluded(r: Row, lang: str = lang) -> bool:
                 return of_language(r.source, r.group, lang)
@@ -389,20 +399,25 @@ def main() -> int:
                 r for r in pool if r.year == year and r.source == "wmt/human_translation" and r.group in val
             ]
             eng = [r for r in english if r.year in (year, None)]
-            tests = {"vs English originals": (mt, eng), "vs its human translations": (mt, human)}
+            tests = {
+                **{t: (mt, neg) for t, neg in english_tests(eng).items()},
+                "vs its human translations": (mt, human),
+            }
             results += run_fold(f"without {year}", lambda r, y=year: r.year == y, tests, ctx)
     if "engine" in families:
         online = [r for r in pool if r.generator.startswith("wmt/Online-") and r.group in val]
         human = [r for r in pool if r.source == "wmt/human_translation" and r.group in val]
-        tests = {"vs English originals": (online, english), "vs its human translations": (online, human)}
+        tests = {
+            **{t: (online, neg) for t, neg in english_tests(english).items()},
+            "vs its human translations": (online, human),
+        }
         results += run_fold("without Online-*", lambda r: r.generator.startswith("wmt/Online-"), tests, ctx)
 
     report = []
     language_rows = [r for r in results if r["fold"].split()[-1] in LANGUAGES]
     if language_rows:
         body = table(language_rows, "Leave one source language out")
-        body += "\n" + medians(language_rows, "vs English originals")
-        body += "\n" + medians(language_rows, "vs its human translations")
+        body += "".join("\n" + medians(language_rows, test) for test in TESTS)
         report.append(body)
         report.append(ablation(language_rows))
     other = [r for r in results if r not in language_rows]

@@ -40,7 +40,7 @@ import random
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ORIGINAL = "original"
@@ -381,7 +381,9 @@ def wmt_documents(folder: Path) -> list[Doc]:
     """Read the WMT news files (``wmt*.jsonl`` in ``folder``) as documents, one per chunk.
 
     The group of chunk ``k`` of a (year, pair) is ``<year>:<pair>:<k // WMT_CHUNKS_PER_GROUP>``
-    (e.g. ``wmt22:de-en:4``); ``system`` keeps the WMT system name. Empty chunks are skipped.
+    (e.g. ``wmt22:de-en:4``); ``system`` keeps the WMT system name. Empty chunks are skipped. The
+    English source of several en->X pairs is one document, so groups that share a text are merged
+    (see `merge_shared_groups`).
     """
     fields = {"year": str, "pair": str, "system": str, "label": str, "text": str, "chunk": int}
     files = sorted(Path(folder).glob("wmt*.jsonl"))
@@ -405,7 +407,30 @@ def wmt_documents(folder: Path) -> list[Doc]:
                     system=row["system"],
                 )
             )
-    return docs
+    return merge_shared_groups(docs)
+
+
+def merge_shared_groups(docs: list[Doc]) -> list[Doc]:
+    """`docs` with every set of groups linked by an identical text renamed to its first group name,
+    so that a split by group never puts one text on both sides.
+
+    >>> docs = [Doc("a", "original", "g2", "s"), Doc("a", "original", "g1", "s")]
+    >>> [d.group for d in merge_shared_groups([*docs, Doc("b", "original", "g2", "s")])]
+    ['g1', 'g1', 'g1']
+    """
+    parent: dict[str, str] = {}
+
+    def root(group: str) -> str:
+        while parent.setdefault(group, group) != group:
+            group = parent[group]
+        return group
+
+    first_group: dict[str, str] = {}
+    for d in docs:
+        a, b = root(d.group), root(first_group.setdefault(d.text, d.group))
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return [d if root(d.group) == d.group else replace(d, group=root(d.group)) for d in docs]
 
 
 def wmt_language(group: str) -> str:
