@@ -169,7 +169,15 @@ class FoldModel:
     """The n-gram component and the heads of HEADS, fitted on one fold's training rows, reading the
     rows of the encoder named `encoder` in `cols`."""
 
-    def __init__(self, cols: Columns, reference: list[Row], fit: list[Row], seed: int, encoder: str) -> None:
+    def __init__(
+        self,
+        cols: Columns,
+        reference: list[Row],
+        fit: list[Row],
+        seed: int,
+        encoder: str,
+        heads: tuple[str, ...] = tuple(HEADS),
+    ) -> None:
         self.encoder = encoder
         both = reference + fit
         held = np.r_[np.zeros(len(reference), dtype=bool), np.ones(len(fit), dtype=bool)]
@@ -183,13 +191,13 @@ class FoldModel:
             TrainConfig.ngram_folds,
         )
         y, groups = np.array([r.label for r in fit]), np.array([r.group for r in fit])
-        parts = {**self._parts(cols, fit), "ngrams": fit_ngrams}
+        parts = {**self.parts(cols, fit), "ngrams": fit_ngrams}
         self.heads = {
-            name: fit_head("gbdt", seed, np.hstack([parts[c] for c in used]), y, groups, FOLDS).head
-            for name, used in HEADS.items()
+            name: fit_head("gbdt", seed, np.hstack([parts[c] for c in HEADS[name]]), y, groups, FOLDS).head
+            for name in heads
         }
 
-    def _parts(self, cols: Columns, rows: list[Row]) -> dict[str, np.ndarray]:
+    def parts(self, cols: Columns, rows: list[Row]) -> dict[str, np.ndarray]:
         dense = cols.dense_rows(rows)
         return {
             "features": cols.features[dense],
@@ -197,18 +205,21 @@ class FoldModel:
             "encoder": cols.encoder(self.encoder)[dense],
         }
 
+    def proba(self, parts: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
+        """Each head's class probabilities of the rows whose columns are `parts`, by head and class."""
+        out = {}
+        for name, head in self.heads.items():
+            p = head.predict_proba(np.hstack([parts[c] for c in HEADS[name]]))
+            out[name] = {label: p[:, i] for i, label in enumerate(head.classes_)}
+        return out
+
     def scores(self, cols: Columns, rows: list[Row]) -> dict[str, np.ndarray]:
         """Each head's rewritten-score, the full head's translated probability (which every output row
         also carries), and the n-gram component's own translated log-odds."""
-        parts = self._parts(cols, rows)
-        proba = {
-            name: self.heads[name].predict_proba(np.hstack([parts[c] for c in used]))
-            for name, used in HEADS.items()
-        }
-        out = {
-            name: 1.0 - p[:, list(self.heads[name].classes_).index("original")] for name, p in proba.items()
-        }
-        out["full: P(translated)"] = proba["full"][:, list(self.heads["full"].classes_).index("translated")]
+        parts = self.parts(cols, rows)
+        proba = self.proba(parts)
+        out = {name: 1.0 - p["original"] for name, p in proba.items()}
+        out["full: P(translated)"] = proba["full"]["translated"]
         out["n-grams only"] = parts["ngrams"][:, list(self.ngrams.outputs).index("ngram_translated")]
         return out
 

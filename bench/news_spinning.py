@@ -1,0 +1,131 @@
+"""Spinning of wire news and of Wikinews, by heads refitted on a recipe's rows: compares training recipes.
+
+    python bench/news_spinning.py --work work/a --work work/b [--model DIR] [--n 300] [--out FILE]
+
+Each `--work` holds a recipe's training rows (`scripts/build_default_model.py --data-only --work DIR`).
+On each, the n-gram component and the model head are refitted as `bench/translation.py` fits a fold, with
+nothing held out (the model's features and encoder stay as they are), and the head is scored on:
+- `--n` English-original WMT news chunks of validation groups, and `--n` Wikinews dev articles, each spun by
+  the Mythes "listed" spinner, which no recipe trains on, at 4%, 10% and 30% of the eligible words, against
+  the same texts untouched: the rewritten score (1 - P(original)) and P(spun);
+- machine translations of validation groups (every source language but Livonian, at most 100 per year and
+  language) against those English originals, pooled and by domain, and against the human translations of
+  validation groups: the rewritten score and P(translated);
+- the mean P(spun) of each kind of human text.
+Not resource-disjoint (Mythes feeds the model's synonym tables; `bench/generalisation.py` has such folds):
+it compares recipes on the same rows. AUROC / TPR at 1% FPR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+from generalisation import spun_rows
+from heldout import ROOT, SPLITS, dev_originals
+from translation import Columns, FoldModel, Row, measure, subsample, test_rows, training_rows
+
+from mtdetect import Detector
+from mtdetect.training import data as data_mod
+
+SPINNER, RATES = "thesaurus-listed", (0.04, 0.10, 0.30)
+MAX_MT = 100
+
+
+def human_and_spun(shared: Path, n: int, seed: int) -> tuple[dict[str, list[Row]], dict[str, list[Row]]]:
+    """Untouched texts by domain ("news", "wikinews", "human translations") and their spun versions by
+    "<domain> <rate>", plus the machine translations under "MT"."""
+    pool = test_rows(shared, seed, MAX_MT)
+    val = {r.group for r in pool if data_mod.assign_split(r.group, SPLITS, seed) == "val"}
+    news = {r.text: r for r in pool if r.source == "wmt/original" and r.group in val}
+    docs = {
+        "news": [(r.group, r.text, r.source) for _, r in sorted(news.items())][:n],
+        "wikinews": dev_originals(shared)[:n],
+    }
+    human = {name: [Row(t, "original", g, s, "") for g, t, s in d] for name, d in docs.items()}
+    human["human translations"] = [r for r in pool if r.source == "wmt/human_translation" and r.group in val]
+    rewritten: dict[str, list[Row]] = {
+        "MT": [r for r in pool if r.label == "translated" and r.group in val and r.language != "liv"]
+    }
+    built: dict = {}
+    for name, d in docs.items():
+        for rate in RATES:
+            rows = spun_rows(SPINNER, rate, d, seed, built)
+            rewritten[f"{name} {rate:.2f}"] = [
+                Row(r["rewritten"], "spun", r["id"], r["source"], "") for r in rows
+            ]
+    return human, rewritten
+
+
+def recipe_scores(
+    detector: Detector, work: Path, tests: list[Row], fit_rows: int, seed: int
+) -> dict[str, dict[str, float]]:
+    """The refitted model head's rewritten score, P(spun) and P(translated) of every test text."""
+    train = training_rows(work, seed)
+    train["fit"] = subsample(train["fit"], fit_rows, seed)
+    dense = sorted({r.text for r in train["fit"]} | {r.text for r in tests})
+    cols = Columns(detector, sorted({r.text for r in train["reference"]} | set(dense)), dense, {})
+    fold = FoldModel(cols, train["reference"], train["fit"], seed, "model", heads=("full",))
+    proba = fold.proba(fold.parts(cols, tests))["full"]
+    proba["rewritten"] = 1.0 - proba["original"]
+    return {r.text: {k: float(v[i]) for k, v in proba.items()} for i, r in enumerate(tests)}
+
+
+def report(
+    human: dict[str, list[Row]], rewritten: dict[str, list[Row]], scores: dict
+) -> dict[str, list[str]]:
+    """One recipe's cells by test: the rewritten score's and the rewriting kind's probability."""
+
+    def cell(rows: list[Row], negatives: list[Row], key: str) -> str:
+        auc, tpr = measure(*(np.array([scores[r.text][key] for r in x]) for x in (rows, negatives)))
+        return f"{auc:.3f} / {tpr:.3f}"
+
+    out = {}
+    for name, rows in rewritten.items():
+        if name != "MT":
+            domain, rate = name.split()
+            out[f"{domain} spun at {rate}"] = [cell(rows, human[domain], k) for k in ("rewritten", "spun")]
+    english = human["news"] + human["wikinews"]
+    for name, negatives in (
+        ("English originals", english),
+        ("WMT English news", human["news"]),
+        ("Wikinews", human["wikinews"]),
+        ("human translations", human["human translations"]),
+    ):
+        out[f"MT vs {name}"] = [cell(rewritten["MT"], negatives, k) for k in ("rewritten", "translated")]
+    for name, rows in human.items():
+        out[f"mean P(spun) of {name}"] = ["", f"{np.mean([scores[r.text]['spun'] for r in rows]):.3f}"]
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, action="append", required=True, help="a recipe's rows (repeat)")
+    parser.add_argument("--model", type=Path, help="whose features and encoder the heads read")
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--n", type=int, default=300, help="news chunks and Wikinews articles spun")
+    parser.add_argument("--fit-rows", type=int, default=8000, help="fit-split rows of the refitted head")
+    parser.add_argument("--out", type=Path, help="also write the table here")
+    args = parser.parse_args()
+    detector = Detector.load(args.model)
+    human, rewritten = human_and_spun(args.shared, args.n, 0)
+    tests = [r for rows in (*human.values(), *rewritten.values()) for r in rows]
+    results = {
+        w: report(human, rewritten, recipe_scores(detector, w, tests, args.fit_rows, 0)) for w in args.work
+    }
+    lines = [
+        "| test | " + " | ".join(f"{w}: rewritten score | {w}: P(kind)" for w in results) + " |",
+        "|---|" + "---:|---:|" * len(results),
+    ]
+    for test in results[args.work[0]]:
+        lines.append(f"| {test} | " + " | ".join(c for w in args.work for c in results[w][test]) + " |")
+    print("\n".join(lines))
+    if args.out:
+        args.out.write_text("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
