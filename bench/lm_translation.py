@@ -70,8 +70,9 @@ def main() -> int:
         for column in (NLL, EXCESS):
             for human in (ht, english):
                 rows_in = mt | human
-                cells.append(f"{auroc(mt[rows_in], surprisal[rows_in, column]):.3f}")
-        means = " / ".join(f"{surprisal[m, NLL].mean():.2f}" for m in (mt, ht, english))
+                # WMT22's Livonian references are its en-liv sources, so Livonian has no human translation.
+                cells.append(f"{auroc(mt[rows_in], surprisal[rows_in, column]):.3f}" if human.any() else "-")
+        means = " / ".join(f"{surprisal[m, NLL].mean():.2f}" if m.any() else "-" for m in (mt, ht, english))
         print(f"| {lang} | {means} | " + " | ".join(cells) + " |")
     return 0
 

@@ -465,9 +465,6 @@ def controls(pool: list[Row], val: set[str], work: Path, seed: int) -> dict[str,
         "WMT human translations (validation groups)": [
             r.text for r in pool if r.source == "wmt/human_translation" and r.group in val
         ],
-        "WMT human translations from Livonian (never trained on)": [
-            r.text for r in pool if r.source == "wmt/human_translation" and r.language == "liv"
-        ],
     }
     out.update(human_controls(ROOT.parent / "shared" / "data", work, seed))
     return out

@@ -40,7 +40,7 @@ import random
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 ORIGINAL = "original"
@@ -382,8 +382,8 @@ def wmt_documents(folder: Path) -> list[Doc]:
 
     The group of chunk ``k`` of a (year, pair) is ``<year>:<pair>:<k // WMT_CHUNKS_PER_GROUP>``
     (e.g. ``wmt22:de-en:4``); ``system`` keeps the WMT system name. Empty chunks are skipped. The
-    English source of several en->X pairs is one document, so groups that share a text are merged
-    (see `merge_shared_groups`).
+    English source of several en->X pairs is one document, and WMT22's Livonian references are its
+    en-liv sources word for word: a text in several groups is kept in one (see `drop_shared_texts`).
     """
     fields = {"year": str, "pair": str, "system": str, "label": str, "text": str, "chunk": int}
     files = sorted(Path(folder).glob("wmt*.jsonl"))
@@ -407,30 +407,22 @@ def wmt_documents(folder: Path) -> list[Doc]:
                     system=row["system"],
                 )
             )
-    return merge_shared_groups(docs)
+    return drop_shared_texts(docs)
 
 
-def merge_shared_groups(docs: list[Doc]) -> list[Doc]:
-    """`docs` with every set of groups linked by an identical text renamed to its first group name,
-    so that a split by group never puts one text on both sides.
+def drop_shared_texts(docs: list[Doc]) -> list[Doc]:
+    """`docs` with a text that sits in several groups kept only in the first of them (by name), so that
+    a split by group never puts one text on both sides. Group names stay, since the language pair and
+    year are read off them.
 
     >>> docs = [Doc("a", "original", "g2", "s"), Doc("a", "original", "g1", "s")]
-    >>> [d.group for d in merge_shared_groups([*docs, Doc("b", "original", "g2", "s")])]
-    ['g1', 'g1', 'g1']
+    >>> [(d.text, d.group) for d in drop_shared_texts([*docs, Doc("b", "original", "g2", "s")])]
+    [('a', 'g1'), ('b', 'g2')]
     """
-    parent: dict[str, str] = {}
-
-    def root(group: str) -> str:
-        while parent.setdefault(group, group) != group:
-            group = parent[group]
-        return group
-
-    first_group: dict[str, str] = {}
+    first: dict[str, str] = {}
     for d in docs:
-        a, b = root(d.group), root(first_group.setdefault(d.text, d.group))
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    return [d if root(d.group) == d.group else replace(d, group=root(d.group)) for d in docs]
+        first[d.text] = min(first.get(d.text, d.group), d.group)
+    return [d for d in docs if first[d.text] == d.group]
 
 
 def wmt_language(group: str) -> str:
