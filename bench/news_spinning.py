@@ -24,11 +24,20 @@ from pathlib import Path
 
 import numpy as np
 from generalisation import spun_rows
-from heldout import ROOT, SPLITS, dev_originals
-from translation import Columns, FoldModel, Row, measure, subsample, test_rows, training_rows
+from heldout import ROOT, dev_originals
+from translation import (
+    Columns,
+    FoldModel,
+    Row,
+    english_tests,
+    measure,
+    subsample,
+    test_rows,
+    training_rows,
+    validation_groups,
+)
 
 from mtdetect import Detector
-from mtdetect.training import data as data_mod
 
 SPINNER, RATES = "thesaurus-listed", (0.04, 0.10, 0.30)
 MAX_MT = 100
@@ -38,7 +47,7 @@ def human_and_spun(shared: Path, n: int, seed: int) -> tuple[dict[str, list[Row]
     """Untouched texts by domain ("news", "wikinews", "human translations") and their spun versions by
     "<domain> <rate>", plus the machine translations under "MT"."""
     pool = test_rows(shared, seed, MAX_MT)
-    val = {r.group for r in pool if data_mod.assign_split(r.group, SPLITS, seed) == "val"}
+    val = validation_groups(pool, seed)
     news = {r.text: r for r in pool if r.source == "wmt/original" and r.group in val}
     docs = {
         "news": [(r.group, r.text, r.source) for _, r in sorted(news.items())][:n],
@@ -87,14 +96,12 @@ def report(
         if name != "MT":
             domain, rate = name.split()
             out[f"{domain} spun at {rate}"] = [cell(rows, human[domain], k) for k in ("rewritten", "spun")]
-    english = human["news"] + human["wikinews"]
-    for name, negatives in (
-        ("English originals", english),
-        ("WMT English news", human["news"]),
-        ("Wikinews", human["wikinews"]),
-        ("human translations", human["human translations"]),
-    ):
-        out[f"MT vs {name}"] = [cell(rewritten["MT"], negatives, k) for k in ("rewritten", "translated")]
+    negatives = {
+        **english_tests(human["news"] + human["wikinews"]),
+        "vs human translations": human["human translations"],
+    }
+    for name, rows in negatives.items():
+        out[f"MT {name}"] = [cell(rewritten["MT"], rows, k) for k in ("rewritten", "translated")]
     for name, rows in human.items():
         out[f"mean P(spun) of {name}"] = ["", f"{np.mean([scores[r.text]['spun'] for r in rows]):.3f}"]
     return out

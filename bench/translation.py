@@ -114,6 +114,11 @@ def test_rows(shared: Path, seed: int, max_mt: int) -> list[Row]:
     )
 
 
+def validation_groups(pool: list[Row], seed: int) -> set[str]:
+    """The groups of `pool` that the recipe's split puts in validation (never trained on)."""
+    return {r.group for r in pool if data_mod.assign_split(r.group, SPLITS, seed) == "val"}
+
+
 class Columns:
     """Hashed n-gram rows of every text, and feature and encoder rows of the `dense` texts, computed
     once for all folds (reference rows feed only the n-gram component). Encoder rows come from the model's
@@ -371,7 +376,7 @@ def main() -> int:
     train = training_rows(args.work, seed)
     train["fit"] = subsample(train["fit"], args.fit_rows, 0)
     pool = test_rows(args.shared, seed, args.max_mt)
-    val = {r.group for r in pool if data_mod.assign_split(r.group, SPLITS, seed) == "val"}
+    val = validation_groups(pool, seed)
     english = [
         r for r in pool if r.source == "wikinews-dev" or (r.source == "wmt/original" and r.group in val)
     ]
