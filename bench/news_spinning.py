@@ -1,6 +1,7 @@
 """Spinning of wire news and of Wikinews, by heads refitted on a recipe's rows: compares training recipes.
 
-    python bench/news_spinning.py --work work/a --work work/b [--model DIR] [--n 300] [--out FILE]
+    python bench/news_spinning.py --work work/a --work work/b [--model DIR] [--bundle DIR ...] [--n 300]
+        [--out FILE]
 
 Each `--work` holds a recipe's training rows (`scripts/build_default_model.py --data-only --work DIR`).
 On each, the n-gram component and the model head are refitted as `bench/translation.py` fits a fold, with
@@ -12,6 +13,8 @@ nothing held out (the model's features and encoder stay as they are), and the he
   language) against those English originals, pooled and by domain, and against the human translations of
   validation groups: the rewritten score and P(translated);
 - the mean P(spun) of each kind of human text.
+Each `--bundle` is a model scored as it is, with nothing refitted, on the same rows (to compare a model
+built on a recipe with the one it would replace).
 Not resource-disjoint (Mythes feeds the model's synonym tables; `bench/generalisation.py` has such folds):
 it compares recipes on the same rows. AUROC / TPR at 1% FPR.
 """
@@ -82,6 +85,17 @@ def recipe_scores(
     return {r.text: {k: float(v[i]) for k, v in proba.items()} for i, r in enumerate(tests)}
 
 
+def bundle_scores(detector: Detector, tests: list[Row]) -> dict[str, dict[str, float]]:
+    """A model's own rewritten score, P(spun) and P(translated) of every test text, as it scores them
+    (NaN where it does not judge a text)."""
+    texts = sorted({r.text for r in tests})
+    unjudged = {k: np.nan for k in ("original", "spun", "translated", "rewritten")}
+    return {
+        text: unjudged if a.score is None else {**a.probabilities, "rewritten": a.score}
+        for text, a in zip(texts, detector.analyze_many(texts), strict=True)
+    }
+
+
 def report(
     human: dict[str, list[Row]], rewritten: dict[str, list[Row]], scores: dict
 ) -> dict[str, list[str]]:
@@ -103,31 +117,36 @@ def report(
     for name, rows in negatives.items():
         out[f"MT {name}"] = [cell(rewritten["MT"], rows, k) for k in ("rewritten", "translated")]
     for name, rows in human.items():
-        out[f"mean P(spun) of {name}"] = ["", f"{np.mean([scores[r.text]['spun'] for r in rows]):.3f}"]
+        out[f"mean P(spun) of {name}"] = ["", f"{np.nanmean([scores[r.text]['spun'] for r in rows]):.3f}"]
     return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=Path, action="append", required=True, help="a recipe's rows (repeat)")
+    parser.add_argument("--work", type=Path, action="append", default=[], help="a recipe's rows (repeat)")
+    parser.add_argument("--bundle", type=Path, action="append", default=[], help="a model, as is (repeat)")
     parser.add_argument("--model", type=Path, help="whose features and encoder the heads read")
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--n", type=int, default=300, help="news chunks and Wikinews articles spun")
     parser.add_argument("--fit-rows", type=int, default=8000, help="fit-split rows of the refitted head")
     parser.add_argument("--out", type=Path, help="also write the table here")
     args = parser.parse_args()
+    if not args.work and not args.bundle:
+        parser.error("give at least one --work or --bundle")
     detector = Detector.load(args.model)
     human, rewritten = human_and_spun(args.shared, args.n, 0)
     tests = [r for rows in (*human.values(), *rewritten.values()) for r in rows]
     results = {
-        w: report(human, rewritten, recipe_scores(detector, w, tests, args.fit_rows, 0)) for w in args.work
+        **{f"{w} refit": recipe_scores(detector, w, tests, args.fit_rows, 0) for w in args.work},
+        **{str(b): bundle_scores(Detector.load(b), tests) for b in args.bundle},
     }
+    results = {name: report(human, rewritten, scores) for name, scores in results.items()}
     lines = [
         "| test | " + " | ".join(f"{w}: rewritten score | {w}: P(kind)" for w in results) + " |",
         "|---|" + "---:|---:|" * len(results),
     ]
-    for test in results[args.work[0]]:
-        lines.append(f"| {test} | " + " | ".join(c for w in args.work for c in results[w][test]) + " |")
+    for test in next(iter(results.values())):
+        lines.append(f"| {test} | " + " | ".join(c for cells in results.values() for c in cells[test]) + " |")
     print("\n".join(lines))
     if args.out:
         args.out.write_text("\n".join(lines) + "\n")
