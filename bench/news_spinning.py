@@ -1,4 +1,4 @@
-"""Spinning of wire news and of Wikinews, by heads refitted on a recipe's rows: compares training recipes.
+"""Spinning of wire news and of Wikinews, by heads refitted on recipes' rows or by whole models.
 
     python bench/news_spinning.py --work work/a --work work/b [--model DIR] [--bundle DIR ...] [--n 300]
         [--out FILE]
