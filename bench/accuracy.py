@@ -27,18 +27,18 @@ UNSEEN = {"thesaurus-listed", "apertium-hbs", "europarl/madlad"}
 
 def measure(detector: Detector, human: list[str], rewritten: list[str]) -> dict:
     """AUROC and TPR at 1% FPR of rewritten against human texts, and the share flagged of each."""
-    neg, pos = detector.score_many(human), detector.score_many(rewritten)
+    (neg, neg_flagged), (pos, pos_flagged) = detector.judge_many(human), detector.judge_many(rewritten)
+    neg_flagged, pos_flagged = neg_flagged[~np.isnan(neg)], pos_flagged[~np.isnan(pos)]
     neg, pos = neg[~np.isnan(neg)], pos[~np.isnan(pos)]
     y = np.r_[np.zeros(len(neg)), np.ones(len(pos))]
     s = np.r_[neg, pos]
-    t = detector.threshold.value
     return {
         "n_human": len(neg),
         "n_rewritten": len(pos),
         "auroc": round(auroc(y, s), 4),
         "tpr_at_1pct_fpr": round(tpr_at_fpr(y, s, 0.01), 4),
-        "tpr_at_threshold": round(float((pos > t).mean()), 4),
-        "fpr_at_threshold": round(float((neg > t).mean()), 4),
+        "tpr_at_threshold": round(float(pos_flagged.mean()), 4),
+        "fpr_at_threshold": round(float(neg_flagged.mean()), 4),
     }
 
 
@@ -72,11 +72,10 @@ def main() -> int:
     for name, texts in human_controls(args.shared, args.work).items():
         row = {}
         for mode, detector in modes.items():
-            scores = detector.score_many(texts)
-            scores = scores[~np.isnan(scores)]
+            scores, flagged = detector.judge_many(texts)
             row[mode] = {
-                "n": len(scores),
-                "fpr_at_threshold": round(float((scores > detector.threshold.value).mean()), 4),
+                "n": int((~np.isnan(scores)).sum()),
+                "fpr_at_threshold": round(float(flagged[~np.isnan(scores)].mean()), 4),
             }
         results["controls"][name] = row
         fprs = " | ".join(f"{row[m]['fpr_at_threshold']:.3f}" for m in modes)

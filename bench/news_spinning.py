@@ -14,7 +14,8 @@ nothing held out (the model's features and encoder stay as they are), and the he
   validation groups: the rewritten score and P(translated);
 - the mean P(spun) of each kind of human text.
 Each `--bundle` is a model scored as it is, with nothing refitted, on the same rows (to compare a model
-built on a recipe with the one it would replace).
+built on a recipe with the one it would replace); a second table gives the bundles' labels: the share of
+each spun set labelled `spun`, and of the machine translations and each kind of human text flagged.
 Not resource-disjoint (Mythes feeds the model's synonym tables; `bench/generalisation.py` has such folds):
 it compares recipes and models on the same rows. AUROC / TPR at 1% FPR.
 """
@@ -90,11 +91,36 @@ def bundle_scores(detector: Detector, tests: list[Row]) -> dict[str, dict[str, f
     """A model's own rewritten score, P(spun) and P(translated) of every test text, as it scores them
     (NaN where it does not judge a text)."""
     texts = sorted({r.text for r in tests})
-    unjudged = {k: np.nan for k in (*LABELS, "rewritten")}
+    unjudged = {k: np.nan for k in (*LABELS, "rewritten", "labelled spun", "flagged")}
     return {
-        text: unjudged if a.score is None else {**a.probabilities, "rewritten": a.score}
+        text: unjudged
+        if a.score is None
+        else {
+            **a.probabilities,
+            "rewritten": a.score,
+            "labelled spun": float(a.label == "spun"),
+            "flagged": float(a.label != "original"),
+        }
         for text, a in zip(texts, detector.analyze_many(texts), strict=True)
     }
+
+
+def labels_table(human: dict[str, list[Row]], rewritten: dict[str, list[Row]], scores: dict) -> list[str]:
+    """Whole models' labels: the share of each spun set labelled `spun`, of MT and of human text flagged."""
+    sets = [
+        *(
+            (f"{name}: labelled spun", rows, "labelled spun")
+            for name, rows in rewritten.items()
+            if name != "MT"
+        ),
+        ("MT: flagged", rewritten["MT"], "flagged"),
+        *((f"{name}: flagged", rows, "flagged") for name, rows in human.items()),
+    ]
+    lines = ["| rows | n | " + " | ".join(scores) + " |", "|---|---:|" + "---:|" * len(scores)]
+    for name, rows, key in sets:
+        cells = [f"{np.nanmean([s[r.text][key] for r in rows]):.3f}" for s in scores.values()]
+        lines.append(f"| {name} | {len(rows)} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def report(
@@ -148,6 +174,8 @@ def main() -> int:
     ]
     for test in next(iter(results.values())):
         lines.append(f"| {test} | " + " | ".join(c for cells in results.values() for c in cells[test]) + " |")
+    if args.bundle:
+        lines += ["", *labels_table(human, rewritten, {str(b): scores[str(b)] for b in args.bundle})]
     print("\n".join(lines))
     if args.out:
         args.out.write_text("\n".join(lines) + "\n")

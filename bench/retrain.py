@@ -74,10 +74,10 @@ def test_cells(detector: Detector, test: dict[str, tuple[list[str], list[str]]])
     """AUROC / TPR@1%FPR / caught / flagged of one model, per test domain."""
     cells = []
     for human, spun in test.values():
-        neg, pos = detector.score_many(human), detector.score_many(spun)
+        (neg, neg_flagged), (pos, pos_flagged) = detector.judge_many(human), detector.judge_many(spun)
+        caught, flagged = np.mean(pos_flagged[~np.isnan(pos)]), np.mean(neg_flagged[~np.isnan(neg)])
         neg, pos = neg[~np.isnan(neg)], pos[~np.isnan(pos)]
         y, s = np.r_[np.zeros(len(neg)), np.ones(len(pos))], np.r_[neg, pos]
-        caught, flagged = np.mean(pos > detector.threshold.value), np.mean(neg > detector.threshold.value)
         cells.append(f"{auroc(y, s):.3f} / {tpr_at_fpr(y, s, 0.01):.3f} / {caught:.2f} / {flagged:.3f}")
     return cells
 

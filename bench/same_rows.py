@@ -5,10 +5,10 @@
 
 Rows come from the validation split of `work/default` (the split the training recipe holds out, by group),
 at most `--per-source` texts of each source and generator family, drawn by a seeded hash. For each kind of
-machine translation and spinning: AUROC and TPR at 1% FPR against all human rows, and the share caught at
-each model's threshold; for each kind of human text: the share flagged. `--deep` scores both models as
-`--deep` does, with their deep heads and thresholds (SmolLM2's surprisal is cached as in
-`bench/generalisation.py`), and leaves out the groups of the rows the deep heads were fitted on;
+machine translation and spinning: AUROC and TPR at 1% FPR against all human rows, and the share caught by
+each model's label (its threshold and its kinds' own cuts); for each kind of human text: the share flagged.
+`--deep` scores both models as `--deep` does, with their deep heads and thresholds (SmolLM2's surprisal is
+cached as in `bench/generalisation.py`), and leaves out the groups of the rows the deep heads were fitted on;
 `--model-mode` and `--previous-mode` set each model's mode (`cascade`: as `--cascade` scores), so that one
 bundle's modes can be compared on the same rows.
 """
@@ -47,21 +47,32 @@ def kind(e: data_mod.Example) -> str:
 MODES = ("default", "deep", "cascade")
 
 
-def scorer(
-    folder: Path, mode: str, lm: SurprisalCache | None
-) -> tuple[Callable[[list[str]], np.ndarray], float]:
-    """How a bundle scores texts in a mode, and its threshold; the language model's readings are cached
-    with `lm`'s (which a mode other than `default` needs)."""
+Judge = Callable[[list[str]], tuple[np.ndarray, np.ndarray]]
+
+
+def scorer(folder: Path, mode: str, lm: SurprisalCache | None) -> tuple[Judge, str]:
+    """How a bundle judges texts in a mode (scores, NaN where it cannot, and whether each is flagged), and
+    its cuts; the language model's readings are cached with `lm`'s (which a mode other than `default`
+    needs)."""
     detector = Detector.load(folder)
     if mode == "default":
-        return detector.score_many, detector.threshold.value
+        cuts = f"{detector.threshold.value}" + (
+            f" {detector.threshold.kinds}" if detector.threshold.kinds else ""
+        )
+
+        return detector.judge_many, cuts
     if lm is None:
         raise ValueError(f"the {mode} mode reads SmolLM2's surprisal: pass the cache")
     deep = detector.manifest["deep"]
     head, threshold = DeepHead.load(folder / DEEP_FILE), deep["threshold"]["value"]
     cascade = Cascade.from_manifest(deep) if mode == "cascade" else None
     read = DeepReadings.of(lm, detector.extractor.synonyms)
-    return (lambda texts: deep_scores(detector, head, read, texts, cascade)), threshold
+
+    def judge_deep(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        scores = deep_scores(detector, head, read, texts, cascade)
+        return scores, scores > threshold
+
+    return judge_deep, f"{threshold}"
 
 
 def main() -> int:
@@ -91,8 +102,9 @@ def main() -> int:
         if len(by_kind[kind(e)]) < args.per_source and e.group not in fitted:
             by_kind[kind(e)].append(e.text)
     human = [k for k in by_kind if ":" not in k]
-    scores = {name: {k: score(texts) for k, texts in by_kind.items()} for name, (score, _) in scorers.items()}
-    thresholds = {name: threshold for name, (_, threshold) in scorers.items()}
+    judged = {name: {k: judge(texts) for k, texts in by_kind.items()} for name, (judge, _) in scorers.items()}
+    scores = {name: {k: s for k, (s, _) in rows.items()} for name, rows in judged.items()}
+    thresholds = {name: cuts for name, (_, cuts) in scorers.items()}
     print(
         "| rewritten rows | n | "
         + " | ".join(f"{m} ({modes[m]}): AUROC / TPR@1%FPR / caught" for m in models)
@@ -109,7 +121,7 @@ def main() -> int:
                 cells.append("no scorable text")
                 continue
             y, s = np.r_[np.ones(len(pos)), np.zeros(len(neg))], np.r_[pos, neg]
-            caught = float((pos > thresholds[name]).mean())
+            caught = float(judged[name][k][1][~np.isnan(judged[name][k][0])].mean())
             cells.append(f"{auroc(y, s):.3f} / {tpr_at_fpr(y, s, 0.01):.3f} / {caught:.3f}")
         print(f"| {k} | {len(by_kind[k])} | " + " | ".join(cells) + " |")
     print("\n| human rows | n | " + " | ".join(f"{m} ({modes[m]}): flagged" for m in models) + " |")
@@ -117,9 +129,8 @@ def main() -> int:
     for k in sorted(human):
         cells = []
         for name in models:
-            s = scores[name][k]
-            s = s[~np.isnan(s)]
-            cells.append(f"{float((s > thresholds[name]).mean()):.3f}")
+            s, flagged = judged[name][k]
+            cells.append(f"{float(flagged[~np.isnan(s)].mean()):.3f}")
         print(f"| {k} | {len(by_kind[k])} | " + " | ".join(cells) + " |")
     print("\nthresholds: " + ", ".join(f"{m} {t}" for m, t in thresholds.items()))
     return 0

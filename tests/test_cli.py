@@ -48,19 +48,34 @@ def test_score_writes_one_row_per_file_in_stable_order(capsys, articles, bundle)
         "d_binary.txt",
         "e_empty.txt",
     ]
-    keys = {"path", "score", "label", "verdict", "threshold", "probabilities", "flags", "error"}
+    keys = {
+        "path",
+        "score",
+        "label",
+        "verdict",
+        "threshold",
+        "kind_thresholds",
+        "probabilities",
+        "flags",
+        "error",
+    }
     assert all(set(r) == keys for r in rows)
     by_name = {r["path"].rsplit("/", 1)[1]: r for r in rows}
-    threshold = read_manifest(bundle)["threshold"]["value"]
-    for r in rows:  # the verdict reads the score against the threshold every row carries
+    threshold = read_manifest(bundle)["threshold"]
+    for (
+        r
+    ) in rows:  # the verdict reads the score and each kind's probability against the cuts every row carries
         if r["score"] is not None:
-            assert r["threshold"] == threshold
+            assert r["threshold"] == threshold["value"] and r["kind_thresholds"] == threshold.get("kinds")
+            passed = r["score"] > r["threshold"] or any(
+                r["probabilities"][k] > cut for k, cut in (r["kind_thresholds"] or {}).items()
+            )
             assert r["verdict"] == (
-                "rewritten" if r["score"] > threshold else "uncertain" if r["score"] > 0.5 else "original"
+                "rewritten" if passed else "uncertain" if r["score"] > 0.5 else "original"
             )
             assert (r["verdict"] == "rewritten") == (r["label"] != "original")
         else:
-            assert r["verdict"] is None and r["threshold"] is None
+            assert r["verdict"] is None and r["threshold"] is None and r["kind_thresholds"] is None
     assert by_name["a_original.txt"]["label"] == "original"
     assert by_name["b_spun.md"]["label"] == "spun" and by_name["b_spun.md"]["score"] > 0.5
     assert by_name["c_page.html"]["score"] is not None

@@ -36,5 +36,7 @@ def test_per_class_and_binary_report():
         "original": {"precision": 0.5, "recall": 1.0, "support": 1},
         "spun": {"precision": 1.0, "recall": 0.5, "support": 2},
     }
-    report = metrics.binary_report(np.array([0, 0, 1, 1]), np.array([0.1, 0.6, 0.7, 0.9]), 0.5)
+    report = metrics.binary_report(
+        np.array([0, 0, 1, 1]), np.array([0.1, 0.6, 0.7, 0.9]), np.array([False, True, True, True])
+    )
     assert report["auroc"] == 1.0 and report["fpr_at_threshold"] == 0.5 and report["tpr_at_threshold"] == 1.0

@@ -135,6 +135,7 @@ def test_jsonl_table_rows_score_like_the_same_texts_in_files(local_ray, articles
         "label": None,
         "verdict": None,
         "threshold": None,
+        "kind_thresholds": None,
         "probabilities": None,
         "flags": [],
         "error": "no text",

@@ -87,7 +87,12 @@ def test_csv_header_only_when_the_file_is_new_or_empty(tmp_path):
             writer.write(row(p))
         writer.close()
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("path,score,label,verdict,threshold,p_original") and len(lines) == 3
+    assert (
+        lines[0].startswith(
+            "path,score,label,verdict,threshold,threshold_spun,threshold_translated,p_original"
+        )
+        and len(lines) == 3
+    )
     assert [line.split(",")[0] for line in lines[1:]] == ["a.txt", "b.txt"]
     out.write_bytes(b"path,sco")  # a header torn by a crash: written again
     writer, done = open_output(out, "csv", resume=True)

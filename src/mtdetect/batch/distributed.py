@@ -35,7 +35,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
 from mtdetect.batch.documents import Document, find_files, normalize_newlines, read_document
-from mtdetect.batch.output import format_row
+from mtdetect.batch.output import KINDS, format_row
 from mtdetect.batch.scoring import score_documents
 from mtdetect.model.detector import LABELS, Detector
 from mtdetect.model.threads import apply_threads
@@ -302,6 +302,7 @@ def _parquet_table(rows: list[dict[str, Any]]) -> pa.Table:
             ("label", pa.string()),
             ("verdict", pa.string()),
             ("threshold", pa.float64()),
+            ("kind_thresholds", pa.struct([(kind, pa.float64()) for kind in KINDS])),
             ("probabilities", pa.struct([(lab, pa.float64()) for lab in LABELS])),
             ("flags", pa.list_(pa.string())),
             ("error", pa.string()),

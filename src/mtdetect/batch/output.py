@@ -26,6 +26,8 @@ from typing import Any, BinaryIO, TextIO
 
 from mtdetect.model.detector import LABELS
 
+KINDS = LABELS[1:]  # the kinds of rewriting, each of which may have its own cut
+
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks; concurrent runs on one file are not detected
@@ -37,6 +39,7 @@ CSV_COLUMNS = (
     "label",
     "verdict",
     "threshold",
+    *(f"threshold_{kind}" for kind in KINDS),
     *(f"p_{lab}" for lab in LABELS),
     "flags",
     "error",
@@ -60,12 +63,14 @@ def format_row(row: dict[str, Any], fmt: str) -> bytes:
         except UnicodeEncodeError:  # a surrogate-escaped file name: \u escapes round-trip exactly
             return (json.dumps(row) + "\n").encode("ascii")
     probs = row["probabilities"] or {}
+    kind_cuts = row.get("kind_thresholds") or {}
     fields = [
         row["path"],
         _fmt(row["score"]),
         row["label"] or "",
         row.get("verdict") or "",
         _fmt(row.get("threshold")),
+        *(_fmt(kind_cuts.get(kind)) for kind in KINDS),
         *(_fmt(probs.get(lab)) for lab in LABELS),
         ";".join(row["flags"]),
         row["error"] or "",

@@ -1,8 +1,8 @@
 """Batch scoring of documents into output rows, shared by the local command line and the Ray backend.
 
 `score_documents` turns a batch of `Document`s into rows `{"path", "score", "label", "verdict",
-"threshold", "probabilities", "flags", "error"}`. A failure inside the batch is retried document by
-document, so one bad text never costs the others their rows.
+"threshold", "kind_thresholds", "probabilities", "flags", "error"}`. A failure inside the batch is retried
+document by document, so one bad text never costs the others their rows.
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ def score_documents(detector: Detector, docs: list[Document], evidence: bool = F
             "label": None,
             "verdict": None,
             "threshold": None,
+            "kind_thresholds": None,
             "probabilities": None,
             "flags": list(d.flags),
             "error": d.error,
@@ -84,6 +85,7 @@ def score_documents(detector: Detector, docs: list[Document], evidence: bool = F
                 label=a.label,
                 verdict=a.verdict,
                 threshold=a.threshold,
+                kind_thresholds=a.kind_thresholds,
                 probabilities=a.probabilities,
                 flags=sorted(set(d.flags) | set(a.flags)),
             )

@@ -64,14 +64,15 @@ UNSCORABLE = frozenset({"empty", "too_short", "not_english"})
 VERDICTS: tuple[str, ...] = ("original", "uncertain", "rewritten")
 
 
-def verdict(score: float, threshold: float) -> str:
-    """The reading of a score: `rewritten` above the threshold; `uncertain` above 0.5 (more likely
-    rewritten than not, but below the bar that keeps false alarms near 1%); else `original`.
+def verdict(score: float, label: str) -> str:
+    """The reading of a scored text: `rewritten` when its label is a kind of rewriting; `uncertain` when
+    its score is above 0.5 (more likely rewritten than not, but below the bar that keeps false alarms near
+    1%); else `original`.
 
-    >>> [verdict(s, 0.8) for s in (0.3, 0.61, 0.97)]
+    >>> [verdict(s, lab) for s, lab in ((0.3, "original"), (0.61, "original"), (0.9, "spun"))]
     ['original', 'uncertain', 'rewritten']
     """
-    if score > threshold:
+    if label != "original":
         return "rewritten"
     return "uncertain" if score > 0.5 else "original"
 
@@ -95,7 +96,8 @@ class Analysis:
 
     `score` is the calibrated probability that the text was mechanically rewritten, 1 - P(original),
     or None when the text cannot be judged (see `flags`). `label` is `original` unless the score is
-    above the model's `threshold`; `verdict` reads the score in three bands (see `verdict()`).
+    above the model's `threshold` or a kind's probability is above its cut in `kind_thresholds` (see
+    `Threshold.label`); `verdict` reads the label and score in three bands (see `verdict()`).
     """
 
     score: float | None
@@ -106,6 +108,7 @@ class Analysis:
     sentences: list[SentenceScore] = field(default_factory=list)
     verdict: str | None = None
     threshold: float | None = None
+    kind_thresholds: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -118,11 +121,33 @@ class Threshold:
     value: float
     rule: str
     cuts: dict[str, float] | None = None  # the cut each source (and "pooled") asked for, when measured
+    # A kind's own cut on P(kind), below `value`: human translations set `value`, and spinning looks
+    # nothing like them, so P(spun) can take the rest of the false-alarm budget of the other originals.
+    kinds: dict[str, float] | None = None
 
     @classmethod
     def from_json(cls, saved: dict[str, Any]) -> Threshold:
         """A threshold as the manifest stores it."""
-        return cls(float(saved["value"]), str(saved["rule"]), saved.get("cuts"))
+        kinds = saved.get("kinds")
+        return cls(
+            float(saved["value"]),
+            str(saved["rule"]),
+            saved.get("cuts"),
+            {k: float(v) for k, v in kinds.items()} if kinds else None,
+        )
+
+    def label(self, row: np.ndarray) -> str:
+        """The label of a row of class probabilities (LABELS order): the likelier kind of rewriting when
+        the score passes `value` or a kind's probability passes its own cut, else `original`.
+
+        >>> t = Threshold(0.9, "", kinds={"spun": 0.7})
+        >>> [t.label(np.array(r)) for r in ([0.05, 0.5, 0.45], [0.2, 0.75, 0.05], [0.2, 0.05, 0.75])]
+        ['spun', 'spun', 'original']
+        """
+        kinds = {LABELS.index(k): p for k, p in (self.kinds or {}).items()}
+        if 1.0 - row[0] <= self.value and not any(row[i] > p for i, p in kinds.items()):
+            return "original"
+        return "spun" if row[1] >= row[2] else "translated"
 
 
 class Detector:
@@ -303,8 +328,9 @@ class Detector:
         for k, (row, i, sig) in enumerate(zip(proba, to_score, signals, strict=True)):
             label = self.label_of(row)
             results[i] = Analysis(
-                verdict=verdict(float(1.0 - row[0]), self.threshold.value),
+                verdict=verdict(float(1.0 - row[0]), label),
                 threshold=self.threshold.value,
+                kind_thresholds=self.threshold.kinds,
                 score=float(1.0 - row[0]),
                 label=label,
                 probabilities={lab: float(x) for lab, x in zip(LABELS, row, strict=True)},
@@ -398,9 +424,13 @@ class Detector:
 
     def score_many(self, texts: Sequence[str]) -> np.ndarray:
         """Scores for many texts; NaN where a text cannot be scored."""
-        return np.array(
-            [np.nan if a.score is None else a.score for a in self.analyze_many(texts, explain=False)]
-        )
+        return self.judge_many(texts)[0]
+
+    def judge_many(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Scores for many texts (NaN where a text cannot be scored) and whether each is called rewritten."""
+        found = self.analyze_many(texts, explain=False)
+        scores = np.array([np.nan if a.score is None else a.score for a in found])
+        return scores, np.array([a.label not in (None, "original") for a in found], dtype=bool)
 
     def predict_proba(
         self,
@@ -435,9 +465,7 @@ class Detector:
 
     def label_of(self, row: np.ndarray) -> str:
         """The label of a row of class probabilities (LABELS order) at this detector's threshold."""
-        if 1.0 - row[0] <= self.threshold.value:
-            return "original"
-        return "spun" if row[1] >= row[2] else "translated"
+        return self.threshold.label(row)
 
     def _flags(self, p: Parsed) -> list[str]:
         flags = []

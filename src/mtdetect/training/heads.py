@@ -10,7 +10,9 @@ threshold cost three calibration members per fold plus the folds twice over: abo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -27,6 +29,7 @@ from mtdetect.training import metrics
 from mtdetect.training.export import export_calibrated
 
 HeadKind = Literal["gbdt", "logistic"]
+KIND_RULE = "; then each kind's lowest cut on its own probability within what is left"
 DOMAIN_MIN_ORIGINALS = 100  # a source of fewer out-of-fold originals gives too noisy a 1% point
 
 
@@ -40,6 +43,11 @@ class FittedHead:
     def rewritten_scores(self) -> np.ndarray:
         """Out-of-fold 1 - P(original) of each row, the detector's score."""
         return 1.0 - self.out_of_fold[:, list(self.head.classes_).index("original")]
+
+    def kind_probabilities(self) -> dict[str, np.ndarray]:
+        """Out-of-fold P(kind) of each row, for each kind of rewriting the head knows."""
+        classes = list(self.head.classes_)
+        return {k: self.out_of_fold[:, classes.index(k)] for k in ("spun", "translated") if k in classes}
 
 
 def base_model(kind: HeadKind, seed: int) -> Any:
@@ -67,6 +75,15 @@ def fit_head(
     return FittedHead(head, calibrate(raw, head.members[0][1]))
 
 
+def rounded_up(cut: float) -> float:
+    """A cut to six places, rounded up so that it never flags a text the exact cut spares.
+
+    >>> rounded_up(0.9623371), rounded_up(0.5)
+    (0.962338, 0.5)
+    """
+    return math.ceil(cut * 1e6 - 1e-6) / 1e6
+
+
 def choose_threshold(
     scores: np.ndarray,
     y: np.ndarray,
@@ -87,8 +104,59 @@ def choose_threshold(
         if (domains == domain).sum() >= DOMAIN_MIN_ORIGINALS:
             cuts[str(domain)] = metrics.threshold_for_fpr(originals[domains == domain], max_fpr)
     return Threshold(
-        round(max(0.5, *cuts.values()), 6),
+        rounded_up(max(0.5, *cuts.values())),
         f"lowest score flagging at most {max_fpr:.0%} of out-of-fold {rows} ({folds} group "
         f"folds), pooled and in each source with at least {DOMAIN_MIN_ORIGINALS} of them, floor 0.5",
-        {k: round(v, 6) for k, v in cuts.items()},
+        {k: rounded_up(v) for k, v in cuts.items()},
     )
+
+
+def with_kind_cuts(
+    threshold: Threshold,
+    scores: np.ndarray,
+    kinds: Mapping[str, np.ndarray],
+    y: np.ndarray,
+    sources: np.ndarray,
+    max_fpr: float,
+) -> Threshold:
+    """`threshold` with each kind's own cut (`kind_cuts`, from the out-of-fold `scores` and P(kind) of
+    the rows that chose it); a cut at or above the score's never flags more, so it is left out."""
+    cuts = kind_cuts(scores > threshold.value, kinds, y, sources, max_fpr)
+    kept = {k: cut for k, cut in cuts.items() if cut < threshold.value}
+    rule = threshold.rule.removesuffix(KIND_RULE) + KIND_RULE  # a bundle given its cuts again keeps one
+    return replace(threshold, rule=rule, kinds=kept or None)
+
+
+def kind_cuts(
+    flagged: np.ndarray,
+    kinds: Mapping[str, np.ndarray],
+    y: np.ndarray,
+    sources: np.ndarray,
+    max_fpr: float,
+) -> dict[str, float]:
+    """Each kind's cut on its own probability (`kinds`: P(kind) per row), in `kinds` order: the lowest,
+    floor 0.5, at which the originals flagged so far (`flagged` by the score, then by the kinds before
+    it) stay within `max_fpr`, pooled and in each source with at least DOMAIN_MIN_ORIGINALS originals;
+    in a source already at or over that budget, the kind flags no more of its originals.
+
+    >>> y, src = np.array(["original"] * 200), np.array(["a"] * 200)
+    >>> p = np.arange(200) / 200  # 1% of 200 is 2 texts: the cut is the third highest...
+    >>> kind_cuts(np.zeros(200, bool), {"spun": p}, y, src, 0.01)
+    {'spun': 0.985}
+    >>> kind_cuts(p > 0.98, {"spun": p}, y, src, 0.01)  # ...unless the score already flags 3
+    {'spun': 0.98}
+    """
+    human = y == "original"
+    domains = sources[human]
+    groups = [np.ones(len(domains), dtype=bool)] + [
+        domains == d for d in sorted(set(domains)) if (domains == d).sum() >= DOMAIN_MIN_ORIGINALS
+    ]
+    taken = np.asarray(flagged)[human]
+    cuts = {}
+    for kind, proba in kinds.items():
+        p = proba[human]
+        allowed = [max(0, int(np.floor(max_fpr * g.sum())) - int(taken[g].sum())) for g in groups]
+        cut = max(metrics.threshold_for_count(p[g & ~taken], n) for g, n in zip(groups, allowed, strict=True))
+        cuts[kind] = rounded_up(max(0.5, cut))
+        taken = taken | (p > cuts[kind])
+    return cuts

@@ -28,8 +28,18 @@ def threshold_for_fpr(negative_scores: np.ndarray, max_fpr: float) -> float:
     >>> threshold_for_fpr(np.array([0.1, 0.2, 0.3, 0.4]), 0.25)
     0.3
     """
+    return threshold_for_count(negative_scores, int(np.floor(max_fpr * len(negative_scores))))
+
+
+def threshold_for_count(negative_scores: np.ndarray, allowed: int) -> float:
+    """Smallest threshold t such that at most `allowed` negatives have score > t (1.0 without negatives).
+
+    >>> threshold_for_count(np.array([0.1, 0.2, 0.3, 0.4]), 1), threshold_for_count(np.array([]), 0)
+    (0.3, 1.0)
+    """
     neg = np.sort(np.asarray(negative_scores, dtype=float))[::-1]
-    allowed = int(np.floor(max_fpr * len(neg)))
+    if not len(neg):
+        return 1.0
     return float(neg[allowed]) if allowed < len(neg) else float(neg[-1])
 
 
@@ -65,9 +75,9 @@ def per_class(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str
     }
 
 
-def binary_report(y_true: np.ndarray, scores: np.ndarray, threshold: float, max_fpr: float = 0.01) -> dict:
-    """AUROC, TPR at `max_fpr`, FPR/TPR at `threshold`, ECE and Brier of rewritten-vs-original scores."""
-    flagged = scores > threshold
+def binary_report(y_true: np.ndarray, scores: np.ndarray, flagged: np.ndarray, max_fpr: float = 0.01) -> dict:
+    """AUROC, TPR at `max_fpr`, FPR/TPR of the texts the detector `flagged` at its threshold, ECE and Brier
+    of rewritten-vs-original scores."""
     neg, pos = y_true == 0, y_true == 1
     au = auroc(y_true, scores)
     return {

@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from mtdetect.model.bundle import MANIFEST, library_versions, read_manifest, sha256_file
 from mtdetect.model.detector import LABELS, Detector
 from mtdetect.model.features import FeatureExtractor
@@ -133,9 +135,11 @@ def rows_report(detector: Detector, rows: HeadRows, max_fpr: float) -> dict[str,
     """The evaluation report of a detector's head on carried head rows (no text needed)."""
     proba = detector.head_proba(rows.first_columns(len(detector.columns)))
     y = (rows.labels != "original").astype(int)
-    report = metrics.binary_report(y, 1.0 - proba[:, 0], detector.threshold.value, max_fpr)
+    predicted = [detector.label_of(r) for r in proba]
+    flagged = np.array([p != "original" for p in predicted], dtype=bool)
+    report = metrics.binary_report(y, 1.0 - proba[:, 0], flagged, max_fpr)
     report["unscored"] = 0
-    report["per_class"] = metrics.per_class(list(rows.labels), [detector.label_of(r) for r in proba], LABELS)
+    report["per_class"] = metrics.per_class(list(rows.labels), predicted, LABELS)
     return report
 
 

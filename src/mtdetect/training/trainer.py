@@ -42,7 +42,7 @@ from mtdetect.training import data as data_mod
 from mtdetect.training import metrics
 from mtdetect.training.align import covered, substituted_spans
 from mtdetect.training.finetune import FineTuneConfig, default_base, train_encoder
-from mtdetect.training.heads import HeadKind, choose_threshold, fit_head
+from mtdetect.training.heads import HeadKind, choose_threshold, fit_head, with_kind_cuts
 from mtdetect.training.mining import learn
 from mtdetect.training.ngram_fit import cross_fit, hashed_matrix
 from mtdetect.training.refit import REFIT_FILE, WORD_ROWS_MAX, HeadRows, RefitRows, WordRows
@@ -199,14 +199,15 @@ def evaluate(detector: Detector, val: data_mod.Dataset, max_fpr: float = 0.01) -
     scores = np.array([analyses[i].score for i in keep])
     predicted = [analyses[i].label for i in keep]
     y = (labels != "original").astype(int)
-    report = metrics.binary_report(y, scores, detector.threshold.value, max_fpr)
+    flagged = np.array([p != "original" for p in predicted], dtype=bool)
+    report = metrics.binary_report(y, scores, flagged, max_fpr)
     report["unscored"] = len(texts) - len(keep)
     report["per_class"] = metrics.per_class(labels, predicted, LABELS)
-    report["per_source"] = _per_source(val, keep, scores, y, detector.threshold.value)
+    report["per_source"] = _per_source(val, keep, scores, y, flagged)
     return report
 
 
-def _per_source(val, keep, scores, y, threshold) -> dict[str, dict]:
+def _per_source(val, keep, scores, y, flagged) -> dict[str, dict]:
     """Share flagged per source and generator; AUROC of each rewriting source against all originals."""
     keys = [f"{val.examples[i].source}/{val.examples[i].generator or val.examples[i].label}" for i in keep]
     keys_arr = np.array(keys)
@@ -215,7 +216,7 @@ def _per_source(val, keep, scores, y, threshold) -> dict[str, dict]:
         mask = keys_arr == key
         row: dict[str, Any] = {
             "n": int(mask.sum()),
-            "flagged": round(float((scores[mask] > threshold).mean()), 4),
+            "flagged": round(float(flagged[mask].mean()), 4),
         }
         if y[mask][0] == 1:
             both = mask | (y == 0)
@@ -381,8 +382,14 @@ def fit_detector(
 ) -> Detector:
     """A detector whose head (and threshold) is fitted on the columns `x` of the fit split."""
     fitted = fit_head(config.head, config.seed, x, y, groups, config.calibration_folds)
-    threshold = choose_threshold(
-        fitted.rewritten_scores(), y, sources, config.max_fpr, config.calibration_folds
+    scores = fitted.rewritten_scores()
+    threshold = with_kind_cuts(
+        choose_threshold(scores, y, sources, config.max_fpr, config.calibration_folds),
+        scores,
+        fitted.kind_probabilities(),
+        y,
+        sources,
+        config.max_fpr,
     )
     return Detector(extractor, fitted.head, threshold, config.min_words, encoder=encoder, ngrams=ngrams)
 
