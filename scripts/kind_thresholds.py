@@ -20,7 +20,7 @@ from pathlib import Path
 from build_default_model import pin
 
 from mtdetect import Detector
-from mtdetect.model.bundle import read_manifest, write_manifest
+from mtdetect.model.bundle import BundleError, read_manifest, write_manifest
 from mtdetect.model.detector import Threshold
 from mtdetect.training.heads import fit_head, with_kind_cuts
 from mtdetect.training.refit import REFIT_FILE, HeadRows, RefitRows
@@ -45,7 +45,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("bundle", type=Path)
     args = parser.parse_args()
-    manifest = read_manifest(args.bundle)
+    try:
+        manifest = read_manifest(args.bundle)
+    except BundleError as exc:
+        print(f"kind_thresholds: {exc}", file=sys.stderr)
+        return 1
     config = manifest["training"]["config"]
     fit = RefitRows.load(args.bundle / REFIT_FILE).fit
     main_head = with_cuts(Threshold.from_json(manifest["threshold"]), fit, config)

@@ -165,6 +165,8 @@ def test_info_prints_the_manifest(capsys, bundle):
     assert f"word scorer:    {len(BASE_COLUMNS)} columns;" in out
     assert f"weak {weak} (texts called spun)" in out
     assert "--deep head:    none" in out
+    kinds = json.loads((bundle / "manifest.json").read_text())["threshold"].get("kinds") or {}
+    assert "kind cuts:" in out and all(f"P({k}) above {v}" in out for k, v in kinds.items())
     code, out, _ = run(capsys, "info", bundle, "--json")
     assert json.loads(out)["labels"] == ["original", "spun", "translated"]
 

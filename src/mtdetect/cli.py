@@ -405,6 +405,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         f"labels:         {', '.join(manifest.get('labels', []))}",
         f"score:          {manifest.get('score')}",
         f"threshold:      {manifest['threshold']['value']}  ({manifest['threshold']['rule']})",
+        f"kind cuts:      {_kind_cuts(manifest['threshold'])}",
         f"min words:      {manifest.get('min_words')}",
         f"components:     {json.dumps(manifest.get('components', []))}",
         f"training data:  sha256 {training.get('data_sha256')}",
@@ -419,7 +420,8 @@ def cmd_info(args: argparse.Namespace) -> int:
         fast = manifest["fast"]
         fast_val = fast.get("metrics", {}).get("validation", {})
         lines += [
-            f"--fast head:    features only; threshold {fast['threshold']['value']}",
+            f"--fast head:    features only; threshold {fast['threshold']['value']}; "
+            f"kind cuts {_kind_cuts(fast['threshold'])}",
             *(f"  {k}: {v}" for k, v in fast_val.items() if k not in ("per_class", "per_source")),
             *_word_scorer_lines(fast.get("words")),
         ]
@@ -427,6 +429,16 @@ def cmd_info(args: argparse.Namespace) -> int:
     lines.append(f"files:          {', '.join(manifest.get('files', {}))}")
     print("\n".join(lines))
     return 0
+
+
+def _kind_cuts(threshold: dict) -> str:
+    """A threshold's own cuts on each kind's probability, as `info` prints them."""
+    kinds = threshold.get("kinds")
+    return (
+        ", ".join(f"P({k}) above {v}" for k, v in kinds.items())
+        if kinds
+        else "none (the score alone decides)"
+    )
 
 
 def _deep_head_lines(deep: dict | None) -> list[str]:
