@@ -330,7 +330,7 @@ class Detector:
             results[i] = Analysis(
                 verdict=verdict(float(1.0 - row[0]), label),
                 threshold=self.threshold.value,
-                kind_thresholds=self.threshold.kinds,
+                kind_thresholds=dict(self.threshold.kinds) if self.threshold.kinds else None,
                 score=float(1.0 - row[0]),
                 label=label,
                 probabilities={lab: float(x) for lab, x in zip(LABELS, row, strict=True)},
