@@ -362,7 +362,11 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "work" / "default")
     parser.add_argument("--max-mt", type=int, default=400, help="machine translations per (year, language)")
     parser.add_argument("--fit-rows", type=int, default=8000, help="fit-split rows per fold's heads")
-    parser.add_argument("--folds", default="language,year,engine", help="which fold families to run")
+    parser.add_argument(
+        "--folds",
+        default="language,year,engine",
+        help="which fold families to run (none: only the false alarms)",
+    )
     parser.add_argument(
         "--encoders",
         type=Path,
