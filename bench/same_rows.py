@@ -56,11 +56,8 @@ def scorer(folder: Path, mode: str, lm: SurprisalCache | None) -> tuple[Judge, s
     needs)."""
     detector = Detector.load(folder)
     if mode == "default":
-        cuts = f"{detector.threshold.value}" + (
-            f" {detector.threshold.kinds}" if detector.threshold.kinds else ""
-        )
-
-        return detector.judge_many, cuts
+        kinds = f" {detector.threshold.kinds}" if detector.threshold.kinds else ""
+        return detector.judge_many, f"{detector.threshold.value}{kinds}"
     if lm is None:
         raise ValueError(f"the {mode} mode reads SmolLM2's surprisal: pass the cache")
     deep = detector.manifest["deep"]

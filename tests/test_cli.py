@@ -62,9 +62,8 @@ def test_score_writes_one_row_per_file_in_stable_order(capsys, articles, bundle)
     assert all(set(r) == keys for r in rows)
     by_name = {r["path"].rsplit("/", 1)[1]: r for r in rows}
     threshold = read_manifest(bundle)["threshold"]
-    for (
-        r
-    ) in rows:  # the verdict reads the score and each kind's probability against the cuts every row carries
+    # The verdict reads the score and each kind's probability against the cuts every row carries.
+    for r in rows:
         if r["score"] is not None:
             assert r["threshold"] == threshold["value"] and r["kind_thresholds"] == threshold.get("kinds")
             passed = r["score"] > r["threshold"] or any(
