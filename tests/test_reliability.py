@@ -124,6 +124,15 @@ def test_foreign_or_non_empty_files_are_refused(tmp_path):
     assert out.read_text(encoding="utf-8") == '{"path": "a.txt"}\nmy shopping list\n'  # untouched
 
 
+def test_a_csv_of_other_columns_is_refused_on_resume_and_left_as_it_is(tmp_path):
+    out = tmp_path / "old.csv"
+    old = "path,score,label,verdict,threshold,p_original,p_spun,p_translated,flags,error\na.txt,0.1,,,,,,,,\n"
+    out.write_text(old, encoding="utf-8")
+    with pytest.raises(OutputConflict, match=r"old.csv:1: not an mtdetect CSV header of this version"):
+        open_output(out, "csv", resume=True)
+    assert out.read_text(encoding="utf-8") == old
+
+
 def test_a_second_writer_on_the_same_file_is_refused(tmp_path):
     pytest.importorskip("fcntl")
     out = tmp_path / "out.jsonl"

@@ -228,7 +228,10 @@ def read_done(path: Path, fmt: str) -> tuple[set[str], int]:
                 fields = next(csv.reader(io.StringIO(record.decode("utf-8", "surrogateescape"), newline="")))
                 if keep == 0:
                     if tuple(fields) != CSV_COLUMNS:
-                        raise OutputConflict(f"{path}:1: not an mtdetect CSV header; choose another -o")
+                        raise OutputConflict(
+                            f"{path}:1: not an mtdetect CSV header of this version (columns "
+                            f"{','.join(CSV_COLUMNS)}); choose another -o"
+                        )
                 elif len(fields) != len(CSV_COLUMNS):
                     raise OutputConflict(f"{path}:{lineno}: not an mtdetect CSV row; choose another -o")
                 else:
