@@ -28,9 +28,9 @@ from heldout import REFERENCE_FILE, ROOT, SPLITS
 
 from mtdetect import Detector
 from mtdetect.model.deep import Cascade, DeepHead
-from mtdetect.model.detector import DEEP_FILE
+from mtdetect.model.detector import DEEP_FILE, Threshold
 from mtdetect.training import data as data_mod
-from mtdetect.training.deep_fit import DeepReadings, SurprisalCache, deep_scores, fit_rows
+from mtdetect.training.deep_fit import DeepReadings, SurprisalCache, deep_probabilities, fit_rows
 from mtdetect.training.metrics import auroc, tpr_at_fpr
 from mtdetect.training.pairs import family_of
 
@@ -61,15 +61,17 @@ def scorer(folder: Path, mode: str, lm: SurprisalCache | None) -> tuple[Judge, s
     if lm is None:
         raise ValueError(f"the {mode} mode reads SmolLM2's surprisal: pass the cache")
     deep = detector.manifest["deep"]
-    head, threshold = DeepHead.load(folder / DEEP_FILE), deep["threshold"]["value"]
+    head, threshold = DeepHead.load(folder / DEEP_FILE), Threshold.from_json(deep["threshold"])
     cascade = Cascade.from_manifest(deep) if mode == "cascade" else None
     read = DeepReadings.of(lm, detector.extractor.synonyms)
 
     def judge_deep(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        scores = deep_scores(detector, head, read, texts, cascade)
-        return scores, scores > threshold
+        proba = deep_probabilities(detector, head, read, texts, cascade)
+        flagged = [not np.isnan(row[0]) and threshold.label(row) != "original" for row in proba]
+        return 1.0 - proba[:, 0], np.array(flagged, dtype=bool)
 
-    return judge_deep, f"{threshold}"
+    kinds = f" {threshold.kinds}" if threshold.kinds else ""
+    return judge_deep, f"{threshold.value}{kinds}"
 
 
 def main() -> int:

@@ -7,7 +7,8 @@ Training now chooses, beside the cut on the score, a cut on each kind's own prob
 probabilities of its fit rows as training does (the head's classifier refitted in the same group folds
 on the rows of `refit.npz`), and writes the cuts into the manifest, with the validation figures that
 depend on them (measured again on the validation rows of `refit.npz`). The heads and the score thresholds
-stay as they are; the deep head keeps its one threshold (its rows need the language model's readings).
+stay as they are; the deep head keeps its one threshold (its rows need the language model's readings,
+and the training of a deep head now chooses its cuts itself).
 For the repo's models/default it also pins the new manifest hash, as the build does.
 """
 

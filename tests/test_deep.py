@@ -19,6 +19,7 @@ from mtdetect.model.text import Parsed
 from mtdetect.model.wordscore import LM_COLUMNS, NEVER
 from mtdetect.training import deep_fit, metrics
 from mtdetect.training.deep_fit import fit_deep_head, fit_for_bundle
+from mtdetect.training.heads import KIND_RULE
 
 
 def synthetic(n: int = 900, seed: int = 0) -> tuple[np.ndarray, ...]:
@@ -52,6 +53,7 @@ def test_the_deep_head_catches_what_the_main_head_misses(tmp_path: Path) -> None
     y, kept = labels == "spun", labels != "translated"
     assert metrics.auroc(y[kept], oof[kept]) > metrics.auroc(y[kept], 1 - proba[kept, 0]) + 0.05
     assert threshold.value >= 0.5 and set(threshold.cuts) == {"pooled", "news", "wiki"}
+    assert threshold.rule.endswith(KIND_RULE)  # each kind's own cut was chosen too (none below 0.5 here)
     out = head.probabilities(proba, surprisal)
     np.testing.assert_allclose(out.sum(axis=1), 1.0)
     # Only the spun odds move: translated against original keeps the main head's odds.

@@ -48,7 +48,7 @@ from mtdetect.model.text import Parsed
 from mtdetect.model.wordscore import WordScorer
 from mtdetect.training import data as data_mod
 from mtdetect.training import metrics
-from mtdetect.training.heads import choose_threshold
+from mtdetect.training.heads import choose_threshold, with_kind_cuts
 from mtdetect.training.pairs import family_of
 from mtdetect.training.trainer import TrainConfig, config_from_base, split_parts, word_rows
 from mtdetect.training.wordscorer import fit as fit_word_scorer
@@ -195,8 +195,8 @@ def fit_deep_head(
     folds: int = 5,
     columns: Sequence[str] = DEFAULT_SURPRISAL,
 ) -> tuple[DeepHead, Threshold, np.ndarray]:
-    """The deep head, its threshold, and its out-of-fold P(rewritten) per row (NaN where the language
-    model could not read the text).
+    """The deep head, its threshold (with each kind's own cut, as the main head's), and its out-of-fold
+    P(rewritten) per row (NaN where the language model could not read the text).
 
     The regression is fitted on the original and spun rows; `prior` (label counts of the population the
     rows were sampled from) reweighs the two classes so that its odds are that population's, as the main
@@ -219,16 +219,19 @@ def fit_deep_head(
         model = LogisticRegression().fit(z[rows], y[rows], sample_weight=weight[rows] / weight[rows].mean())
         return DeepHead(mean, scale, model.coef_[0], float(model.intercept_[0]), tokens, tuple(columns))
 
-    oof = np.full(len(x), np.nan)
+    oof = np.full((len(x), len(LABELS)), np.nan)
     rows = np.flatnonzero(ok)
     for train, test in GroupKFold(folds).split(rows, groups=np.asarray(groups)[rows]):
         train_rows = np.zeros(len(x), dtype=bool)
         train_rows[rows[train]] = True
-        oof[rows[test]] = head_on(train_rows & fit).rewritten(proba[rows[test]], surprisal[rows[test]])
+        oof[rows[test]] = head_on(train_rows & fit).probabilities(proba[rows[test]], surprisal[rows[test]])
+    scores, sources = 1.0 - oof[:, 0], np.asarray(sources)
     threshold = choose_threshold(
-        oof[ok], labels[ok], np.asarray(sources)[ok], max_fpr, folds, "originals of the deep head's rows"
+        scores[ok], labels[ok], sources[ok], max_fpr, folds, "originals of the deep head's rows"
     )
-    return head_on(fit), threshold, oof
+    kinds = {kind: oof[ok, LABELS.index(kind)] for kind in LABELS[1:]}
+    threshold = with_kind_cuts(threshold, scores[ok], kinds, labels[ok], sources[ok], max_fpr)
+    return head_on(fit), threshold, scores
 
 
 def cascade_of(
@@ -303,6 +306,18 @@ def deep_scores(
     """P(rewritten) of `texts` by `detector` (loaded without a deep head) with `head` and the cached
     readings (of `detector`'s synonym table), as `--deep` scores them, or with `cascade` as `--cascade`
     does; NaN where the detector would not score a text."""
+    return 1.0 - deep_probabilities(detector, head, lm, texts, cascade)[:, 0]
+
+
+def deep_probabilities(
+    detector: Detector,
+    head: DeepHead,
+    lm: DeepReadings,
+    texts: Sequence[str],
+    cascade: Cascade | None = None,
+) -> np.ndarray:
+    """The class probabilities (LABELS order) behind `deep_scores`; rows of NaN where the detector would
+    not score a text."""
     if detector.deep is not None:
         raise ValueError("deep_scores adds the deep head itself: pass the detector without one")
     analyses = detector.analyze_many(list(texts))
@@ -311,9 +326,9 @@ def deep_scores(
     proba = np.array(given, dtype=float).reshape(len(scorable), len(LABELS))
     parsed = [Parsed.of(texts[i]) for i in scorable]
     surprisal = surprisal_rows(cascade, proba, lambda rows: lm([parsed[i] for i in rows]))
-    out = np.full(len(texts), np.nan)
+    out = np.full((len(texts), len(LABELS)), np.nan)
     if scorable:
-        out[scorable] = head.rewritten(proba, surprisal)
+        out[scorable] = head.probabilities(proba, surprisal)
     return out
 
 
