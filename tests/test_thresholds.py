@@ -5,8 +5,6 @@ import numpy as np
 from mtdetect.model.detector import LABELS, Threshold
 from mtdetect.training.heads import choose_threshold, with_kind_cuts
 
-RNG = np.random.default_rng(0)
-
 
 def rows(n: int, label: str, source: str, p_spun: np.ndarray, p_translated: np.ndarray) -> dict:
     return {"y": [label] * n, "src": [source] * n, "spun": p_spun, "translated": p_translated}
@@ -21,10 +19,11 @@ def joined(*parts: dict) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]
 
 def population() -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Human translations look translated (they set the score's cut), wiki originals look a little spun."""
+    rng = np.random.default_rng(0)
     return joined(
-        rows(500, "original", "human_translation", RNG.uniform(0, 0.1, 500), RNG.uniform(0, 0.97, 500)),
-        rows(1000, "original", "wiki", RNG.uniform(0, 0.8, 1000), RNG.uniform(0, 0.1, 1000)),
-        rows(300, "spun", "wiki", RNG.uniform(0.5, 1.0, 300), RNG.uniform(0, 0.1, 300)),
+        rows(500, "original", "human_translation", rng.uniform(0, 0.1, 500), rng.uniform(0, 0.97, 500)),
+        rows(1000, "original", "wiki", rng.uniform(0, 0.8, 1000), rng.uniform(0, 0.1, 1000)),
+        rows(300, "spun", "wiki", rng.uniform(0.5, 1.0, 300), rng.uniform(0, 0.1, 300)),
     )
 
 
