@@ -35,9 +35,9 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
 from mtdetect.batch.documents import Document, find_files, normalize_newlines, read_document
-from mtdetect.batch.output import KINDS, format_row
+from mtdetect.batch.output import format_row
 from mtdetect.batch.scoring import score_documents
-from mtdetect.model.detector import LABELS, Detector
+from mtdetect.model.detector import LABELS, REWRITE_KINDS, Detector
 from mtdetect.model.threads import apply_threads
 
 if TYPE_CHECKING:
@@ -302,7 +302,7 @@ def _parquet_table(rows: list[dict[str, Any]]) -> pa.Table:
             ("label", pa.string()),
             ("verdict", pa.string()),
             ("threshold", pa.float64()),
-            ("kind_thresholds", pa.struct([(kind, pa.float64()) for kind in KINDS])),
+            ("kind_thresholds", pa.struct([(kind, pa.float64()) for kind in REWRITE_KINDS])),
             ("probabilities", pa.struct([(lab, pa.float64()) for lab in LABELS])),
             ("flags", pa.list_(pa.string())),
             ("error", pa.string()),

@@ -24,9 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
-from mtdetect.model.detector import LABELS
-
-KINDS = LABELS[1:]  # the kinds of rewriting, each of which may have its own cut
+from mtdetect.model.detector import LABELS, REWRITE_KINDS
 
 try:
     import fcntl
@@ -39,7 +37,7 @@ CSV_COLUMNS = (
     "label",
     "verdict",
     "threshold",
-    *(f"threshold_{kind}" for kind in KINDS),
+    *(f"threshold_{kind}" for kind in REWRITE_KINDS),
     *(f"p_{lab}" for lab in LABELS),
     "flags",
     "error",
@@ -70,7 +68,7 @@ def format_row(row: dict[str, Any], fmt: str) -> bytes:
         row["label"] or "",
         row.get("verdict") or "",
         _fmt(row.get("threshold")),
-        *(_fmt(kind_cuts.get(kind)) for kind in KINDS),
+        *(_fmt(kind_cuts.get(kind)) for kind in REWRITE_KINDS),
         *(_fmt(probs.get(lab)) for lab in LABELS),
         ";".join(row["flags"]),
         row["error"] or "",

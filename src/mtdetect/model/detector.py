@@ -43,6 +43,7 @@ from mtdetect.model.text import Parsed, english_share
 from mtdetect.model.wordscore import WordScorer, WordSignals, word_probabilities, word_signals
 
 LABELS: tuple[str, ...] = ("original", "spun", "translated")
+REWRITE_KINDS = LABELS[1:]  # each may have its own cut on its probability (`Threshold.kinds`)
 HEAD_FILE = "head.npz"
 FAST_HEAD_FILE = "head_fast.npz"
 LEXICON_FILE = "lexicon.tsv"

@@ -32,7 +32,7 @@ from mtdetect.model.deep import (
     input_columns,
     surprisal_rows,
 )
-from mtdetect.model.detector import DEEP_FILE, DEEP_WORDS_FILE, LABELS, Detector, Threshold
+from mtdetect.model.detector import DEEP_FILE, DEEP_WORDS_FILE, LABELS, REWRITE_KINDS, Detector, Threshold
 from mtdetect.model.surprisal import (
     SUMMARIES,
     SUMMARY_TOKENS,
@@ -229,7 +229,7 @@ def fit_deep_head(
     threshold = choose_threshold(
         scores[ok], labels[ok], sources[ok], max_fpr, folds, "originals of the deep head's rows"
     )
-    kinds = {kind: oof[ok, LABELS.index(kind)] for kind in LABELS[1:]}
+    kinds = {kind: oof[ok, LABELS.index(kind)] for kind in REWRITE_KINDS}
     threshold = with_kind_cuts(threshold, scores[ok], kinds, labels[ok], sources[ok], max_fpr)
     return head_on(fit), threshold, scores
 
@@ -319,7 +319,7 @@ def deep_probabilities(
     """The class probabilities (LABELS order) behind `deep_scores`; rows of NaN where the detector would
     not score a text."""
     if detector.deep is not None:
-        raise ValueError("deep_scores adds the deep head itself: pass the detector without one")
+        raise ValueError("the deep head is added here: pass the detector without one")
     analyses = detector.analyze_many(list(texts))
     scorable = [i for i, a in enumerate(analyses) if a.score is not None]
     given = [[analyses[i].probabilities[label] for label in LABELS] for i in scorable]

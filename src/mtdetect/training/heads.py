@@ -23,7 +23,7 @@ from sklearn.model_selection import GroupKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler, label_binarize
 
-from mtdetect.model.detector import Threshold
+from mtdetect.model.detector import REWRITE_KINDS, Threshold
 from mtdetect.model.estimators import CalibratedHead, calibrate
 from mtdetect.training import metrics
 from mtdetect.training.export import export_calibrated
@@ -52,7 +52,7 @@ class FittedHead:
     def kind_probabilities(self) -> dict[str, np.ndarray]:
         """Out-of-fold P(kind) of each row, for each kind of rewriting the head knows."""
         classes = list(self.head.classes_)
-        return {k: self.out_of_fold[:, classes.index(k)] for k in ("spun", "translated") if k in classes}
+        return {k: self.out_of_fold[:, classes.index(k)] for k in REWRITE_KINDS if k in classes}
 
 
 def base_model(kind: HeadKind, seed: int) -> Any:

@@ -136,7 +136,7 @@ def rows_report(detector: Detector, rows: HeadRows, max_fpr: float) -> dict[str,
     proba = detector.head_proba(rows.first_columns(len(detector.columns)))
     y = (rows.labels != "original").astype(int)
     predicted = [detector.label_of(r) for r in proba]
-    flagged = np.array([p != "original" for p in predicted], dtype=bool)
+    flagged = np.asarray(predicted) != "original"
     report = metrics.binary_report(y, 1.0 - proba[:, 0], flagged, max_fpr)
     report["unscored"] = 0
     report["per_class"] = metrics.per_class(list(rows.labels), predicted, LABELS)

@@ -199,7 +199,7 @@ def evaluate(detector: Detector, val: data_mod.Dataset, max_fpr: float = 0.01) -
     scores = np.array([analyses[i].score for i in keep])
     predicted = [analyses[i].label for i in keep]
     y = (labels != "original").astype(int)
-    flagged = np.array([p != "original" for p in predicted], dtype=bool)
+    flagged = np.asarray(predicted) != "original"
     report = metrics.binary_report(y, scores, flagged, max_fpr)
     report["unscored"] = len(texts) - len(keep)
     report["per_class"] = metrics.per_class(labels, predicted, LABELS)
